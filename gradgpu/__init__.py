@@ -1,0 +1,95 @@
+"""gradgpu: PyTorch's autograd and training API on CuPy (GPU) and NumPy (CPU) arrays."""
+
+from __future__ import annotations
+
+from . import _dtypes
+from ._device import device
+from ._dtypes import (
+    bool_ as bool,  # noqa: A001 - torch.bool
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    result_type as _result_type,
+    set_default_dtype,
+    uint8,
+)
+from .tensor import Size, Tensor
+from .autograd import function as _function
+
+_function._bind_tensor_class(Tensor)
+
+from . import ops  # noqa: E402
+from . import _tensor_methods  # noqa: E402
+
+_tensor_methods.install()
+
+from . import autograd  # noqa: E402
+from ._factories import (  # noqa: E402
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._random import Generator, initial_seed, manual_seed  # noqa: E402
+from .autograd.grad_mode import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+globals().update(ops.public_functions())
+
+half, double, short, long = float16, float64, int16, int64
+float = float32  # noqa: A001 - torch.float
+int = int32  # noqa: A001 - torch.int
+
+
+def is_tensor(obj) -> bool:
+    """Whether obj is a gradgpu Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's promotion gives for an op on these two operands."""
+    return _result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to) -> bool:
+    return _dtypes.can_cast(from_, to)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,66 @@
+"""``gradgpu.device``: where a tensor's array lives ('cpu' or 'cuda:N')."""
+
+from __future__ import annotations
+
+# PyTorch's default CPU seed, so unseeded runs are reproducible the same way.
+DEFAULT_SEED = 67280421310721
+
+
+class device:
+    """A device: ``device('cpu')``, ``device('cuda')``, ``device('cuda:1')``, ``device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __new__(cls, spec, index: int | None = None):
+        if isinstance(spec, device):
+            return spec
+        if isinstance(spec, int) and index is None:  # torch.device(0) means cuda:0
+            spec, index = "cuda", spec
+        if not isinstance(spec, str):
+            raise TypeError(f"device(): expected a string or device, got {type(spec).__name__}")
+        kind, _, num = spec.partition(":")
+        if num:
+            if index is not None:
+                raise RuntimeError(f"device(): type (string) must not include an index: {spec}")
+            if not num.isdigit():
+                raise RuntimeError(f"Invalid device string: '{spec}'")
+            index = int(num)
+        if kind not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {spec}"
+            )
+        if kind == "cpu" and index not in (None, 0):
+            raise RuntimeError(f"CPU device index must be 0 or None, got {index}")
+        key = (kind, index if kind == "cuda" else None)
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = object.__new__(cls)
+            object.__setattr__(cached, "type", key[0])
+            object.__setattr__(cached, "index", key[1])
+            _CACHE[key] = cached
+        return cached
+
+    def __setattr__(self, name, value):
+        raise AttributeError("gradgpu.device is immutable")
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (str(self),))
+
+
+_CACHE: dict = {}

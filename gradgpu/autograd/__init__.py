@@ -1,0 +1,157 @@
+"""``gradgpu.autograd``: backward, grad, Function, grad modes, gradcheck, and the classic API."""
+
+from __future__ import annotations
+
+import warnings
+
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .variable import Variable
+
+__all__ = [
+    "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "Variable",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError",
+]
+
+
+def _tensor_list(x, what: str) -> list:
+    from ..tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        for t in x:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got an "
+                                f"element of type {type(t).__name__}")
+        return list(x)
+    raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got "
+                    f"{type(x).__name__}")
+
+
+def _make_grads(outputs, grads, where: str) -> list:
+    """Check or create (ones for scalars) the gradient of each output."""
+    from ..tensor import Tensor
+
+    if grads is None:
+        grads = [None] * len(outputs)
+    elif isinstance(grads, Tensor):
+        grads = [grads]
+    else:
+        grads = list(grads)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"{where}: got {len(grads)} gradients for {len(outputs)} outputs "
+                           "(grad_tensors must match tensors)")
+    out = []
+    for i, (o, g) in enumerate(zip(outputs, grads)):
+        if not o._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if o._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = Tensor._make(o._data.dtype.type(1) + o._data * 0)
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(o._data * 0 + g)
+        else:
+            if g._data.shape != o._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {o.shape}."
+                )
+            if g.device != o.device:
+                raise RuntimeError(f"{where}: grad_output[{i}] is on {g.device} but output[{i}] "
+                                   f"is on {o.device}")
+            if g._data.dtype != o._data.dtype:
+                g = g.to(o.dtype)
+        out.append(g)
+    return out
+
+
+def _classic_args(kwargs: dict, where: str) -> dict:
+    """The seed API's names (variables, grad_variables, retain_variables), with a warning."""
+    mapping = {"variables": "tensors", "grad_variables": "grad_tensors",
+               "retain_variables": "retain_graph"}
+    unknown = set(kwargs) - set(mapping)
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument '{unknown.pop()}'")
+    if kwargs:
+        warnings.warn(
+            f"{where}: 'variables', 'grad_variables' and 'retain_variables' are deprecated; use "
+            "'tensors', 'grad_tensors' and 'retain_graph'",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return {mapping[k]: v for k, v in kwargs.items()}
+
+
+def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=False,
+             inputs=None, **classic) -> None:
+    """Accumulate gradients of ``tensors`` w.r.t. graph leaves (or ``inputs``) into ``.grad``."""
+    from .engine import run_backward
+    from ..tensor import Tensor
+
+    if classic:
+        mapped = _classic_args(classic, "backward")
+        tensors = mapped.get("tensors", tensors)
+        grad_tensors = mapped.get("grad_tensors", grad_tensors)
+        retain_graph = mapped.get("retain_graph", retain_graph)
+    if tensors is None:
+        raise TypeError("backward() missing required argument 'tensors'")
+    outputs = _tensor_list(tensors, "backward")
+    grads = _make_grads(outputs, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _tensor_list(inputs, "backward(inputs=)")
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    results = run_backward(outputs, grads, retain_graph, create_graph, inputs)
+    if inputs is not None:
+        from .engine import _store_grad
+
+        for t, g in zip(inputs, results):
+            if g is not None:
+                _store_grad(t, g, create_graph, Tensor)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, materialize_grads=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs`` (returned, not accumulated into ``.grad``)."""
+    from .engine import run_backward
+
+    outs = _tensor_list(outputs, "grad(outputs=)")
+    ins = _tensor_list(inputs, "grad(inputs=)")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads "
+                         "is True")
+    grads = _make_grads(outs, grad_outputs, "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = run_backward(outs, grads, retain_graph, create_graph, ins)
+    final = []
+    for t, g in zip(ins, results):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                from ..ops.elementwise import mul
+
+                g = mul(t.detach(), 0)
+        final.append(g)
+    return tuple(final)

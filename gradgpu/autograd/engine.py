@@ -1,0 +1,291 @@
+"""The backward scheduler: runs graph nodes in dependency order, iteratively.
+
+Data flow of one call (``backward`` or ``grad``):
+1. Discover the nodes reachable from the roots' grad_fns (explicit stack, no recursion) and count,
+   for each node, how many edges point at it.
+2. With ``inputs`` given, keep only the nodes that lead to one of them.
+3. Seed the roots' gradients into per-node buffers; a node whose count reaches zero is ready.
+   Running a node: tensor pre-hooks and retain_grad on its outputs, ``backward`` (under
+   ``create_graph`` grad mode), validation of the returned gradients against the inputs' shapes
+   and dtypes, then each gradient is summed into the buffer of the node it flows to. The node's
+   buffer is dropped and, unless ``retain_graph``, its saved tensors are released.
+4. AccumulateGrad nodes write into ``leaf.grad`` (or, for ``grad()``, into the captured results).
+"""
+
+from __future__ import annotations
+
+from .function import _FREED_MESSAGE, AccumulateGrad
+from .._dtypes import from_numpy_dtype
+from .grad_mode import _state
+
+
+def _sum_to_shape(g, shape):
+    """Reduce a gradient produced for a broadcast shape back to ``shape`` (differentiably)."""
+    from ..ops.shape import sum_to_shape
+
+    return sum_to_shape(g, shape)
+
+
+def _validate(node, grads, Tensor):
+    """Check a node's returned gradients against its inputs (count, shape, dtype)."""
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    edges = node.next_functions
+    if len(grads) != len(edges):
+        raise RuntimeError(
+            f"function {type(node).__name__} returned an incorrect number of gradients "
+            f"(expected {len(edges)}, got {len(grads)})"
+        )
+    meta = node._input_meta
+    out = []
+    for i, g in enumerate(grads):
+        if g is None or edges[i] is None:
+            out.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(
+                f"function {type(node).__name__} returned a gradient of type "
+                f"{type(g).__name__} at index {i}; expected a Tensor or None"
+            )
+        shape, dtype = meta[i]
+        if g._data.shape != shape:
+            try:
+                g = _sum_to_shape(g, shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"Function {type(node).__name__} returned an invalid gradient at index {i} - "
+                    f"got {list(g.shape)} but expected shape compatible with {list(shape)}"
+                ) from None
+        if g._data.dtype != dtype:
+            g = g.to(from_numpy_dtype(dtype))
+        out.append(g)
+    return out
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Backpropagate ``root_grads`` from ``roots``.
+
+    ``inputs`` (a list of tensors) restricts the work to paths that reach them. With
+    ``accumulate=False`` (``autograd.grad``), the gradients flowing into ``inputs`` are returned
+    instead of being accumulated into ``.grad``.
+    """
+    from ..tensor import Tensor
+
+    # Where to capture: (node, output_nr) for every requested input.
+    captures = None
+    results = None
+    if inputs is not None:
+        captures = {}
+        for idx, t in enumerate(inputs):
+            if t._grad_fn is None:
+                if not t._requires_grad:
+                    raise RuntimeError("One of the differentiated Tensors does not require grad")
+                key = (AccumulateGrad.for_leaf(t), 0)
+            else:
+                key = (t._grad_fn, t._output_nr)
+            captures.setdefault(key, []).append(idx)
+        results = [None] * len(inputs)
+
+    # 1. discover reachable nodes and count incoming edges
+    root_edges = []
+    for t in roots:
+        fn = t._grad_fn
+        root_edges.append((AccumulateGrad.for_leaf(t), 0) if fn is None else (fn, t._output_nr))
+    deps = {}
+    seen = set()
+    stack = [n for n, _ in root_edges]
+    order = []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        for edge in node.next_functions:
+            if edge is not None:
+                child = edge[0]
+                deps[child] = deps.get(child, 0) + 1
+                if child not in seen:
+                    stack.append(child)
+
+    # 2. with inputs, only nodes on a path to a captured node are needed
+    needed = None
+    if captures is not None:
+        needed = _nodes_leading_to(order, deps, {n for n, _ in captures})
+        deps = {}
+        for node in needed:
+            for edge in node.next_functions:
+                if edge is not None and edge[0] in needed:
+                    deps[edge[0]] = deps.get(edge[0], 0) + 1
+
+    # 3. seed the roots
+    buffers = {}
+    for (node, nr), g in zip(root_edges, root_grads):
+        if needed is None or node in needed:
+            _add_to_buffer(buffers, node, nr, g, create_graph, Tensor)
+    ready = [n for n in buffers if deps.get(n, 0) == 0]
+
+    prev_enabled = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            if isinstance(node, AccumulateGrad):
+                g = _leaf_hooks(node.variable, grads[0])
+                if captures is None:
+                    _store_grad(node.variable, g, create_graph, Tensor)
+                elif (node, 0) in captures:
+                    for i in captures[(node, 0)]:
+                        results[i] = g
+                continue
+            if node._pre_hooks or node._retained:
+                grads = _run_output_hooks(node, grads, create_graph, Tensor)
+            if captures is not None:
+                for nr, g in enumerate(grads):
+                    for i in captures.get((node, nr), ()):
+                        results[i] = g
+                if not any(e is not None and e[0] in needed for e in node.next_functions):
+                    if not retain_graph:
+                        node._release()
+                    continue
+            if node._saved is None:
+                raise RuntimeError(_FREED_MESSAGE)
+            if node.materialize_grads:
+                grads = _materialize(node, grads, Tensor)
+            in_grads = _validate(node, node.apply(*grads), Tensor)
+            del grads
+            if not retain_graph:
+                node._release()
+            for edge, g in zip(node.next_functions, in_grads):
+                if edge is None:
+                    continue
+                child, nr = edge
+                if needed is not None and child not in needed:
+                    continue
+                if g is not None:
+                    _add_to_buffer(buffers, child, nr, g, create_graph, Tensor)
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    if child in buffers:
+                        ready.append(child)
+                    else:  # nothing flowed to it: its whole subgraph gets no gradient
+                        _skip(child, deps, needed, retain_graph)
+    finally:
+        _state.enabled = prev_enabled
+    return results
+
+
+def _add_to_buffer(buffers, node, nr, g, create_graph, Tensor):
+    buf = buffers.get(node)
+    if buf is None:
+        meta = getattr(node, "_output_meta", None)
+        buf = buffers[node] = [None] * (1 if meta is None else len(meta))
+    old = buf[nr]
+    if old is None:
+        buf[nr] = g
+    elif create_graph:
+        buf[nr] = old + g
+    else:  # a fresh array: never write into a gradient another node may still hold
+        buf[nr] = Tensor._make(old._data + g._data)
+
+
+def _skip(start, deps, needed, retain_graph):
+    """Walk past a node that received no gradient, releasing counts of its children."""
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if not retain_graph and not isinstance(node, AccumulateGrad):
+            node._release()
+        for edge in node.next_functions:
+            if edge is None or (needed is not None and edge[0] not in needed):
+                continue
+            child = edge[0]
+            deps[child] -= 1
+            if deps[child] == 0:
+                stack.append(child)
+
+
+def _nodes_leading_to(order, deps, targets):
+    """Nodes from which some target is reachable (targets included), without recursion."""
+    # Kahn's algorithm gives a topological order (parents before children); walk it backwards.
+    remaining = dict(deps)
+    topo = []
+    frontier = [n for n in order if remaining.get(n, 0) == 0]
+    while frontier:
+        node = frontier.pop()
+        topo.append(node)
+        for edge in node.next_functions:
+            if edge is not None:
+                child = edge[0]
+                remaining[child] -= 1
+                if remaining[child] == 0:
+                    frontier.append(child)
+    needed = set()
+    for node in reversed(topo):
+        if node in targets or any(
+            e is not None and e[0] in needed for e in node.next_functions
+        ):
+            needed.add(node)
+    return needed
+
+
+def _materialize(node, grads, Tensor):
+    """Replace missing output gradients by zeros (PyTorch's materialize_grads default)."""
+    if all(g is not None for g in grads):
+        return grads
+    like = next(g for g in grads if g is not None)
+    out = list(grads)
+    for i, g in enumerate(out):
+        if g is None and node._output_meta[i] is not None:
+            shape, dtype = node._output_meta[i]
+            out[i] = Tensor._make(like._data.__array_namespace__().zeros(shape, dtype))
+    return out
+
+
+def _call_pre_hooks(node, nr, g):
+    for hook in node._pre_hooks.get(nr, ()):
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+def _run_output_hooks(node, grads, create_graph, Tensor):
+    grads = list(grads)
+    for nr, g in enumerate(grads):
+        if g is None:
+            continue
+        if node._pre_hooks and nr in node._pre_hooks:
+            g = grads[nr] = _call_pre_hooks(node, nr, g)
+        if node._retained and nr in node._retained:
+            t = node._retained[nr]()
+            if t is not None:
+                _store_grad(t, g, create_graph, Tensor)
+    return grads
+
+
+def _leaf_hooks(leaf, g):
+    for hook in list(leaf._hooks.values()) if leaf._hooks else ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+def _store_grad(t, g, create_graph, Tensor):
+    """``t.grad += g`` with PyTorch's ownership rules (never alias a gradient someone holds)."""
+    old = t._grad
+    if old is None:
+        if create_graph:
+            t._grad = g
+        else:
+            t._grad = Tensor._make(g._data.copy())
+    elif create_graph or old._requires_grad:
+        t._grad = old + g
+    else:
+        old._data += g._data
+        old._version_counter[0] += 1
+
+

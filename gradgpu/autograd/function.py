@@ -1,0 +1,280 @@
+"""Graph nodes and ``autograd.Function``: how one op application is recorded for backward.
+
+Every differentiable op, built-in or user-defined, is a ``Function`` subclass with static
+``forward(ctx, *args)`` and ``backward(ctx, *grads)``. ``Function.apply`` runs forward with grad
+recording off, then, if any input requires grad, turns ``ctx`` into a graph node: an instance of
+the generated ``<Name>Backward`` class that holds the edges to the inputs' nodes and the saved
+tensors. A node never holds its own outputs (that would be a reference cycle); an output saved
+for backward is stored as its array and re-wrapped on unpack.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+
+from . import grad_mode
+from .grad_mode import _state
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+_Tensor = None  # gradgpu.tensor.Tensor, bound by gradgpu/__init__ to avoid an import cycle
+
+
+def _bind_tensor_class(cls) -> None:
+    global _Tensor
+    _Tensor = cls
+
+
+class _SavedTensor:
+    """A tensor saved for backward, with the version it had when saved."""
+
+    __slots__ = ("tensor", "data", "version", "counter", "output_nr", "requires_grad", "is_output")
+
+    def __init__(self, t, is_output: bool) -> None:
+        self.counter = t._version_counter
+        self.version = self.counter[0]
+        self.is_output = is_output
+        if is_output:  # keep the array, not the tensor: the tensor holds this node (cycle)
+            self.tensor = None
+            self.data = t._data
+            self.output_nr = t._output_nr
+            self.requires_grad = t._requires_grad
+        else:
+            self.tensor = t
+
+    def unpack(self, node):
+        if self.counter[0] != self.version:
+            t = self.tensor
+            desc = (
+                f"output {self.output_nr} of {type(node).__name__}"
+                if self.is_output
+                else (
+                    f"output {t._output_nr} of {type(t._grad_fn).__name__}"
+                    if t._grad_fn is not None
+                    else "a leaf tensor"
+                )
+            )
+            data = self.data if self.is_output else t._data
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{data.dtype} {list(data.shape)}], which is {desc}, is at "
+                f"version {self.counter[0]}; expected version {self.version} instead "
+                f"(saved by {type(node).__name__})."
+            )
+        if not self.is_output:
+            return self.tensor
+        out = _Tensor._make(self.data, self.requires_grad)
+        out._version_counter = self.counter
+        if self.requires_grad:
+            out._grad_fn = node
+            out._output_nr = self.output_nr
+        return out
+
+
+class Node:
+    """Base of every graph node (the ``grad_fn`` of a non-leaf tensor)."""
+
+    # Set per instance by Function.apply; class defaults keep plain attribute reads cheap.
+    next_functions: tuple = ()
+    _saved = None  # tuple of _SavedTensor, () when nothing was saved, None once released
+    _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on outputs
+    _retained = None  # {output_nr: weakref to the tensor} from Tensor.retain_grad
+    _sequence_nr = 0
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    def register_hook(self, hook):
+        raise NotImplementedError(f"{type(self).__name__}.register_hook is not supported")
+
+    def _release(self) -> None:
+        self._saved = None
+
+
+class AccumulateGrad(Node):
+    """The node that ends every path at a leaf: sums gradients into ``leaf.grad``."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    @staticmethod
+    def for_leaf(t) -> "AccumulateGrad":
+        """The leaf's accumulator, shared by every graph that currently uses the leaf."""
+        ref = t._grad_accumulator
+        acc = ref() if ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(t)
+            t._grad_accumulator = weakref.ref(acc)
+        return acc
+
+
+class FunctionCtx:
+    """The ``ctx`` API that forward and backward see."""
+
+    _to_save = ()
+    _non_differentiable = None
+    materialize_grads = True
+
+    def save_for_backward(self, *tensors) -> None:
+        """Save inputs or outputs of forward for use in backward (checked for in-place edits)."""
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Mark outputs that never require grad (indices, masks)."""
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether backward gets zero tensors (True, default) or None for unused outputs."""
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        return tuple(None if s is None else s.unpack(self) for s in saved)
+
+
+class BackwardFunction(FunctionCtx, Node):
+    """Base of the generated ``<Name>Backward`` node classes."""
+
+    _forward_cls: type
+
+    def apply(self, *grads):
+        return self._forward_cls.backward(self, *grads)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(name + "Backward", (BackwardFunction,), {"_forward_cls": cls})
+
+
+_sequence = [0]
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for differentiable operations (``torch.autograd.Function``).
+
+    Subclasses define ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as static
+    methods and are called through ``apply``. ``backward`` returns one gradient (or None) per
+    forward argument.
+    """
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom Function")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom Function")
+
+    @classmethod
+    def apply(cls, *args):
+        Tensor = _Tensor
+        needs_grad = False
+        volatile = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._requires_grad:
+                    needs_grad = True
+                if a._volatile:
+                    volatile = True
+        record = needs_grad and _state.enabled and not volatile
+        ctx = cls._backward_cls()
+        if _state.enabled:
+            _state.enabled = False
+            try:
+                outputs = cls.forward(ctx, *args)
+            finally:
+                _state.enabled = True
+        else:
+            outputs = cls.forward(ctx, *args)
+
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
+        if volatile:
+            for o in outs:
+                if o is not None:
+                    o._volatile = True
+        if record:
+            outs = _connect(ctx, args, outs, Tensor)
+        return outs[0] if single else outs
+
+
+def _connect(ctx, args, outs, Tensor) -> tuple:
+    """Make ``ctx`` the grad_fn of ``outs``: edges to the inputs, saved tensors, output meta."""
+    edges = []
+    needs = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            edges.append((AccumulateGrad.for_leaf(a), 0) if fn is None else (fn, a._output_nr))
+            needs.append(True)
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append(None)
+            needs.append(False)
+            meta.append(None)
+    ctx.next_functions = tuple(edges)
+    ctx.needs_input_grad = tuple(needs)
+    ctx._input_meta = meta
+    _sequence[0] += 1
+    ctx._sequence_nr = _sequence[0]
+
+    nondiff = ctx._non_differentiable
+    outs = list(outs)
+    fresh_outputs = {}  # id -> index, for outputs created by forward (not returned inputs)
+    out_meta = []
+    for i, o in enumerate(outs):
+        if o is None:
+            out_meta.append(None)
+            continue
+        out_meta.append((o._data.shape, o._data.dtype))
+        if o._requires_grad:
+            # forward returned a tensor that already has history (an input): give the output
+            # its own identity so the input's grad_fn is not overwritten
+            alias = Tensor._make(o._data)
+            alias._version_counter = o._version_counter
+            o = outs[i] = alias
+        else:
+            fresh_outputs[id(o)] = i
+        if o._data.dtype.kind != "f" or (nondiff is not None and id(o) in nondiff):
+            continue
+        o._requires_grad = True
+        o._grad_fn = ctx
+        o._output_nr = i
+    ctx._output_meta = out_meta
+
+    to_save = ctx._to_save
+    if to_save:
+        ctx._saved = tuple(
+            None if t is None else _SavedTensor(t, id(t) in fresh_outputs) for t in to_save
+        )
+        ctx._to_save = ()
+    else:
+        ctx._saved = ()
+    return tuple(outs)
+
+
+def once_differentiable(fn):
+    """Decorator for a backward that is not itself differentiable (raises under create_graph)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            return fn(ctx, *grads)
+
+    return wrapper

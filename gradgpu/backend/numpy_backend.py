@@ -1,0 +1,62 @@
+"""The NumPy backend: the specification every other backend is tested against."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _device
+
+
+class NumpyBackend:
+    """Arrays in host memory. ``xp`` is the NumPy namespace; named kernels below are the
+    reference implementations of what a GPU backend may fuse."""
+
+    xp = np
+    name = "cpu"
+
+    def __init__(self) -> None:
+        self.device = _device.device("cpu")
+
+    # ---- arrays -------------------------------------------------------------------------
+    def asarray(self, data, dtype=None):
+        """Copy-free when possible; ``data`` may be a NumPy array, a scalar or nested lists."""
+        return np.asarray(data, dtype=dtype)
+
+    def from_foreign(self, array):
+        """Bring an array from another backend into host memory."""
+        if hasattr(array, "get"):  # cupy.ndarray.get() copies device -> host
+            return array.get()
+        return np.asarray(array)
+
+    def synchronize(self) -> None:
+        """Host arrays are always ready."""
+
+    @staticmethod
+    def quiet():
+        """Silence NumPy's floating-point warnings (log(0), 0/0): IEEE results, as on a GPU."""
+        return np.errstate(all="ignore")
+
+    # ---- random numbers (a backend-specific RNG object, held by gradgpu.Generator) -------
+    def new_rng(self, seed: int):
+        return np.random.Generator(np.random.PCG64(seed))
+
+    def rng_state(self, rng):
+        return rng.bit_generator.state
+
+    def set_rng_state(self, rng, state) -> None:
+        rng.bit_generator.state = state
+
+    def uniform(self, rng, shape, dtype):
+        return rng.random(shape, dtype=np.float64).astype(dtype, copy=False)
+
+    def normal(self, rng, shape, dtype):
+        return rng.standard_normal(shape, dtype=np.float64).astype(dtype, copy=False)
+
+    def randint(self, rng, low, high, shape, dtype):
+        return rng.integers(low, high, size=shape, dtype=np.int64).astype(dtype, copy=False)
+
+    def permutation(self, rng, n):
+        return rng.permutation(n)
+
+
+NUMPY = NumpyBackend()

@@ -1,0 +1,145 @@
+"""Helpers shared by the op modules: operand checks, dtype promotion, dim normalization."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from ..backend import backend_of
+from ..tensor import Tensor, _wrap_dim
+
+_ndarray = np.ndarray
+_Number = (int, float, bool, np.number, np.bool_)
+
+__all__ = [
+    "Tensor",
+    "backend_of",
+    "xp_of",
+    "check_tensor",
+    "same_device",
+    "binary_arrays",
+    "wrap_dim",
+    "dims_arg",
+    "float_dtype_of",
+    "describe",
+]
+
+
+def xp_of(t: Tensor):
+    """The array namespace (numpy or cupy) of a tensor's backend."""
+    return np if type(t._data) is _ndarray else backend_of(t._data).xp
+
+
+def describe(x) -> str:
+    """Short description of an operand for error messages: shape, dtype and device."""
+    if isinstance(x, Tensor):
+        return f"Tensor(shape={list(x.shape)}, dtype={x.dtype}, device={x.device})"
+    return f"{type(x).__name__}"
+
+
+def check_tensor(x, op: str, name: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def same_device(op: str, *tensors) -> None:
+    """PyTorch's device check: every tensor operand on one device."""
+    first = None
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            continue
+        if first is None:
+            first = t
+            continue
+        a, b = first._data, t._data
+        if type(a) is not type(b) or (type(a) is not _ndarray and a.device != b.device):
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two devices,"
+                f" {first.device} and {t.device}! (when checking arguments for {op})"
+            )
+
+
+def _broadcast_message(op: str, sa, sb) -> str:
+    na, nb = len(sa), len(sb)
+    for i in range(1, max(na, nb) + 1):
+        da = sa[-i] if i <= na else 1
+        db = sb[-i] if i <= nb else 1
+        if da != db and da != 1 and db != 1:
+            dim = max(na, nb) - i
+            return (
+                f"{op}: The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                f"non-singleton dimension {dim} (shapes {list(sa)} and {list(sb)})"
+            )
+    return f"{op}: shapes {list(sa)} and {list(sb)} cannot be broadcast"
+
+
+def broadcast_error(op: str, a, b) -> RuntimeError:
+    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
+    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
+    return RuntimeError(_broadcast_message(op, sa, sb))
+
+
+def binary_arrays(a, b, op: str):
+    """Arrays (or Python scalars) for a binary op, cast to PyTorch's promoted result dtype."""
+    a_is_t = isinstance(a, Tensor)
+    b_is_t = isinstance(b, Tensor)
+    if a_is_t and b_is_t:
+        ad, bd = a._data, b._data
+        if type(ad) is not type(bd):
+            same_device(op, a, b)
+        if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
+            return ad, bd
+        rt = _dtypes.result_type(a, b).np
+        return (ad if ad.dtype == rt else ad.astype(rt)), (bd if bd.dtype == rt else bd.astype(rt))
+    if a_is_t:
+        t, s, t_first = a, b, True
+    elif b_is_t:
+        t, s, t_first = b, a, False
+    else:
+        raise TypeError(f"{op}(): expected at least one Tensor operand, got {type(a).__name__} "
+                        f"and {type(b).__name__}")
+    if not isinstance(s, _Number):
+        raise TypeError(
+            f"{op}(): unsupported operand types: {describe(a)} and {describe(b)}"
+        )
+    td = t._data
+    kind = td.dtype.kind
+    if isinstance(s, (bool, np.bool_)):
+        s = bool(s)
+        need = None
+    elif isinstance(s, (int, np.integer)):
+        s = int(s)
+        need = _dtypes.int64.np if kind == "b" else None
+    else:
+        s = float(s)
+        need = None if kind == "f" else _dtypes.get_default_dtype().np
+    if need is not None:
+        td = td.astype(need)
+    return (td, s) if t_first else (s, td)
+
+
+def wrap_dim(dim, ndim: int, op: str = "op") -> int:
+    return _wrap_dim(int(dim), ndim, op)
+
+
+def dims_arg(dim, ndim: int, op: str):
+    """Normalize ``dim`` (None, int, or sequence) to None or a sorted tuple of unique axes."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(sorted(wrap_dim(d, ndim, op) for d in dim))
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"{op}(): dim {list(dim)} appears multiple times in the list of "
+                               "dims")
+        return axes
+    return (wrap_dim(dim, ndim, op),)
+
+
+def float_dtype_of(t: Tensor):
+    """The dtype a float-valued op gives for ``t`` (int/bool promote to the default dtype)."""
+    if t._data.dtype.kind == "f":
+        return t._data.dtype
+    return _dtypes.get_default_dtype().np

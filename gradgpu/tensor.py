@@ -1,0 +1,540 @@
+"""``gradgpu.Tensor``: an array (NumPy or CuPy) plus autograd metadata.
+
+Math lives in ``gradgpu.ops``; the operator and method bindings are listed in
+``_tensor_methods.py``. This file holds what is specific to the tensor object: construction,
+autograd attributes, conversions and in-place semantics.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtypes
+from ._device import device as _device_cls
+from .autograd.grad_mode import _state
+from .backend import NUMPY, backend_of
+
+_ndarray = np.ndarray
+_np_generic = np.generic
+_new = object.__new__
+_CPU = _device_cls("cpu")
+
+
+class Size(tuple):
+    """A tensor shape: a tuple with PyTorch's repr and ``numel()``."""
+
+    def __repr__(self) -> str:
+        return f"gradgpu.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _RemovableHandle:
+    """Returned by register_hook; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks_ref = weakref.ref(hooks) if hooks is not None else None
+        _RemovableHandle._next_id += 1
+        self.id = _RemovableHandle._next_id
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref() if self._hooks_ref is not None else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced (by hook handles)."""
+
+
+class Tensor:
+    """A multi-dimensional array on a device, with autograd.
+
+    Build tensors with ``gradgpu.tensor`` and the factory functions; ``Tensor(data)`` and
+    ``Tensor(*sizes)`` are the legacy constructors (float32, like ``torch.Tensor``).
+    """
+
+    # Defaults shared by all instances; an instance sets only what differs (fast creation).
+    _requires_grad = False
+    _grad_fn = None
+    _output_nr = 0
+    _grad = None
+    _base = None
+    _retains_grad = False
+    _hooks = None
+    _grad_accumulator = None
+    _volatile = False
+
+    __array_priority__ = 1000  # make numpy defer to our reflected operators
+
+    def __init__(self, *args, device=None) -> None:
+        from . import _factories
+
+        if len(args) == 1 and not isinstance(args[0], int):
+            t = _factories.tensor(args[0], dtype=_dtypes.get_default_dtype(), device=device)
+        else:
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            t = _factories.empty(*sizes, dtype=_dtypes.get_default_dtype(), device=device)
+        self._data = t._data
+        self._version_counter = [0]
+
+    @classmethod
+    def _make(cls, data, requires_grad: bool = False) -> "Tensor":
+        """Wrap an array without copying (internal; numpy scalars become 0-d arrays)."""
+        if type(data) is not _ndarray and isinstance(data, _np_generic):
+            data = np.asarray(data)
+        t = _new(cls)
+        t._data = data
+        t._version_counter = [0]
+        if requires_grad:
+            t._requires_grad = True
+        return t
+
+    # ---- basic attributes ---------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the length of one dimension."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self) -> _dtypes.dtype:
+        return _dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _device_cls:
+        if type(self._data) is _ndarray:
+            return _CPU
+        return backend_of(self._data).device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements, like PyTorch (not bytes, like NumPy)."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def data_ptr(self) -> int:
+        iface = getattr(self._data, "__array_interface__", None) or (
+            self._data.__cuda_array_interface__
+        )
+        return iface["data"][0]
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    # ---- autograd attributes ------------------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's array, outside autograd (unsafe: no version checks)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set whether autograd records operations on this (leaf) tensor; returns self."""
+        requires_grad = bool(requires_grad)
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype})"
+            )
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def volatile(self) -> bool:
+        """Classic API: a volatile tensor records no graph, and neither does anything from it."""
+        return self._volatile
+
+    @volatile.setter
+    def volatile(self, value: bool) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError("volatile can only be set on leaf variables")
+        self._volatile = bool(value)
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def creator(self):
+        """Classic API: the node that created this tensor (same as ``grad_fn``)."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.device != self.device:
+                raise RuntimeError(
+                    f"assigned grad has data located on {value.device}, different from the "
+                    f"tensor on {self.device}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of type {value.dtype}, different from the tensor's "
+                    f"type {self.dtype}"
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad {list(value.shape)}, "
+                    f"tensor {list(self.shape)}"
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor during backward."""
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return  # leaves keep their grad anyway
+        if self._retains_grad:
+            return
+        node = self._grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = _HookDict()
+            hooks = self._hooks
+        else:
+            node = self._grad_fn
+            if node._pre_hooks is None:
+                node._pre_hooks = {}
+            hooks = node._pre_hooks.get(self._output_nr)
+            if hooks is None:
+                hooks = node._pre_hooks[self._output_nr] = _HookDict()
+        handle = _RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None,
+                 **classic) -> None:
+        """Accumulate the gradient of this tensor w.r.t. graph leaves into their ``.grad``."""
+        from .autograd import backward
+
+        if classic:
+            retain_graph = _classic_retain(classic, retain_graph, "Tensor.backward")
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        """A new tensor sharing this one's array, cut off from the graph."""
+        out = Tensor._make(self._data)
+        out._version_counter = self._version_counter
+        return out
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor off from the graph, in place."""
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead."
+            )
+        self._grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    # ---- conversions --------------------------------------------------------------------
+    def item(self):
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item() if type(self._data) is _ndarray else (
+            self._data.reshape(()).get().item()
+        )
+
+    def tolist(self):
+        """The values as (nested) Python lists."""
+        return self._host_array().tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The NumPy array (shared memory on the CPU). ``force=True`` detaches and copies to host."""
+        if force:
+            return self._host_array()
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if type(self._data) is not _ndarray:
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        return self._data
+
+    def _host_array(self) -> np.ndarray:
+        return self._data if type(self._data) is _ndarray else NUMPY.from_foreign(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't export tensors that require gradient, use tensor.detach()"
+            )
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def cpu(self) -> "Tensor":
+        """This tensor in host memory (itself if already there)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> "Tensor":
+        """This tensor on a CUDA device; a clear error when CUDA is unusable."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def float(self) -> "Tensor":
+        return self.to(_dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dtypes.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtypes.int16)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dtypes.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtypes.uint8)
+
+    def type(self, dtype=None):
+        """The type name (no argument) or a cast to ``dtype``."""
+        if dtype is None:
+            return f"gradgpu.{self.dtype.name}"
+        return self.to(_dtypes.as_dtype(dtype))
+
+    # ---- Python protocol ----------------------------------------------------------------
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'}"
+                " values is ambiguous"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index"
+            )
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        from ._tensor_repr import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._host_array(), str(self.device), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
+        out = type(self)._make(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            out._grad = Tensor._make(self._grad._data.copy())
+        memo[id(self)] = out
+        return out
+
+
+def _rebuild(array, device_str, requires_grad):
+    from . import _factories
+
+    return _factories.tensor(array, device=device_str, requires_grad=requires_grad)
+
+
+def _wrap_dim(dim: int, ndim: int, op: str) -> int:
+    """Normalize a possibly negative dim, with PyTorch's IndexError when out of range."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}(): Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim + n if dim < 0 else dim
+
+
+def _classic_retain(classic: dict, retain_graph, where: str):
+    """Map the seed API's ``retain_variables`` onto ``retain_graph`` (with a warning)."""
+    unknown = set(classic) - {"retain_variables"}
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument '{unknown.pop()}'")
+    warnings.warn(
+        f"{where}: 'retain_variables' is deprecated; use 'retain_graph'",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return classic["retain_variables"] if retain_graph is None else retain_graph
+
+
+def _in_grad_mode() -> bool:
+    return _state.enabled
