@@ -9,12 +9,12 @@ MODULES = (elementwise, shape, reduction, linalg, conversion, inplace)
 
 
 def public_functions() -> dict:
-    """name -> function for every op module's public functions (those in TENSOR_METHODS or
-    ``__all__``)."""
+    """name -> function for the top-level namespace: each module's TENSOR_METHODS (minus
+    dunders and in-place methods) plus its FUNCTIONS (functions that are not methods)."""
     out = {}
     for module in MODULES:
-        names = getattr(module, "__all__", None)
-        if names is not None:
-            out.update({n: getattr(module, n) for n in names})
-        out.update(getattr(module, "TENSOR_METHODS", {}))
+        for name, fn in getattr(module, "TENSOR_METHODS", {}).items():
+            if not name.startswith("__") and not name.endswith("_"):
+                out[name] = fn
+        out.update(getattr(module, "FUNCTIONS", {}))
     return out

@@ -203,14 +203,14 @@ class Remainder(Function):
 def add(input, other, *, alpha=1):
     """input + alpha * other, broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     return _apply_binary(Add, input, other, "add")
 
 
 def sub(input, other, *, alpha=1):
     """input - alpha * other, broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     return _apply_binary(Sub, input, other, "sub")
 
 
@@ -744,4 +744,6 @@ TENSOR_METHODS = {
         "equal"
     ).split()
 }
-TENSOR_METHODS.update(negative=neg, absolute=abs, multiply=mul, divide=div, subtract=sub)
+TENSOR_METHODS.update(negative=neg, absolute=abs, multiply=mul, divide=div, subtract=sub,
+                      where=lambda self, condition, other: where(condition, self, other))
+FUNCTIONS = {"where": where, "rsub": rsub}
