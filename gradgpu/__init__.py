@@ -29,7 +29,7 @@ from . import _tensor_methods  # noqa: E402
 
 _tensor_methods.install()
 
-from . import autograd  # noqa: E402
+from . import autograd, nn  # noqa: E402
 from ._factories import (  # noqa: E402
     arange,
     as_tensor,

@@ -11,6 +11,7 @@ import contextlib
 import functools
 
 from .. import _device
+from .array_kernels import ArrayKernels
 
 _INSTALL_HINT = (
     "install CuPy for your CUDA version: pip install 'gradgpu[cuda12]' (CUDA 12.x) or "
@@ -72,7 +73,7 @@ def require_cuda(what: str = "Tensor.cuda()"):
     return cupy
 
 
-class CudaBackend:
+class CudaBackend(ArrayKernels):
     """Arrays on GPU ``index`` as CuPy arrays. ``xp`` is the CuPy namespace."""
 
     name = "cuda"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _device
+from .array_kernels import ArrayKernels
 
 
-class NumpyBackend:
+class NumpyBackend(ArrayKernels):
     """Arrays in host memory. ``xp`` is the NumPy namespace; named kernels below are the
     reference implementations of what a GPU backend may fuse."""
 

@@ -1,11 +1,29 @@
-"""Every differentiable op, one module per family. Public functions are re-exported here and
-at the top level (``gradgpu.exp``); ``TENSOR_METHODS`` tables become Tensor methods."""
+"""Every differentiable op, one module per family. Public functions are re-exported at the top
+level (``gradgpu.exp``); each module's ``TENSOR_METHODS`` become Tensor methods and its
+``FUNCTIONS`` are top-level functions that are not methods."""
 
 from __future__ import annotations
 
-from . import conversion, elementwise, inplace, linalg, reduction, shape
+from . import (
+    activation,
+    conv,
+    conversion,
+    elementwise,
+    indexing,
+    inplace,
+    layers,
+    linalg,
+    loss,
+    reduction,
+    sampling,
+    shape,
+    sorting,
+)
 
-MODULES = (elementwise, shape, reduction, linalg, conversion, inplace)
+MODULES = (
+    elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
+    activation, loss, layers, conv,
+)
 
 
 def public_functions() -> dict:

@@ -1,0 +1,1 @@
+"""``gradgpu.nn.functional`` (being written)."""
