@@ -1,0 +1,1 @@
+"""Training demos: ``python -m gradgpu.demos [name]``."""
