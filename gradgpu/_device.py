@@ -7,7 +7,8 @@ DEFAULT_SEED = 67280421310721
 
 
 class device:
-    """A device: ``device('cpu')``, ``device('cuda')``, ``device('cuda:1')``, ``device('cuda', 1)``."""
+    """A device: ``device('cpu')``, ``device('cuda')``, ``device('cuda:1')``, ``device('cuda', 1)``.
+    """
 
     __slots__ = ("type", "index")
 

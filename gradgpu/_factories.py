@@ -64,7 +64,9 @@ def _host_array_from_data(data, dtype):
     try:
         arr = np.array(data)
     except ValueError as exc:
-        raise ValueError(f"tensor(): expected a rectangular nested sequence of numbers ({exc})")
+        raise ValueError(
+            f"tensor(): expected a rectangular nested sequence of numbers ({exc})"
+        ) from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise TypeError(f"tensor(): could not infer dtype of {type(data).__name__}")
     if arr.dtype.kind == "f":
@@ -217,7 +219,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise RuntimeError("arange(): step must be nonzero")
     if (end - start) / step < 0:
         raise RuntimeError(
-            f"arange(): upper bound and larger bound inconsistent with step sign "
+            f"arange(): upper bound and lower bound inconsistent with step sign "
             f"(start={start}, end={end}, step={step})"
         )
     if dtype is None:

@@ -16,7 +16,7 @@ class Generator:
         self._seed = DEFAULT_SEED
         self._rng = self._backend.new_rng(self._seed)
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self so ``Generator().manual_seed(0)`` reads naturally."""
         seed = int(seed)
         if seed < 0:

@@ -21,6 +21,11 @@ _ndarray = np.ndarray
 _np_generic = np.generic
 _new = object.__new__
 _CPU = _device_cls("cpu")
+_LEGACY_TYPE_NAMES = {
+    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+    "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor",
+    "int64": "LongTensor", "bool": "BoolTensor",
+}
 
 
 class Size(tuple):
@@ -94,7 +99,7 @@ class Tensor:
         self._version_counter = [0]
 
     @classmethod
-    def _make(cls, data, requires_grad: bool = False) -> "Tensor":
+    def _make(cls, data, requires_grad: bool = False) -> Tensor:
         """Wrap an array without copying (internal; numpy scalars become 0-d arrays)."""
         if type(data) is not _ndarray and isinstance(data, _np_generic):
             data = np.asarray(data)
@@ -181,12 +186,12 @@ class Tensor:
 
     # ---- autograd attributes ------------------------------------------------------------
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """A tensor sharing this one's array, outside autograd (unsafe: no version checks)."""
         return Tensor._make(self._data)
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Tensor.data must be a Tensor, got {type(value).__name__}")
         self._data = value._data
@@ -199,7 +204,7 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set whether autograd records operations on this (leaf) tensor; returns self."""
         requires_grad = bool(requires_grad)
         if self._grad_fn is not None:
@@ -247,7 +252,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad:
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during autograd.backward(). If you "
@@ -334,13 +339,13 @@ class Tensor:
             retain_graph = _classic_retain(classic, retain_graph, "Tensor.backward")
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A new tensor sharing this one's array, cut off from the graph."""
         out = Tensor._make(self._data)
         out._version_counter = self._version_counter
         return out
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         """Cut this tensor off from the graph, in place."""
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError(
@@ -367,7 +372,7 @@ class Tensor:
         return self._host_array().tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The NumPy array (shared memory on the CPU). ``force=True`` detaches and copies to host."""
+        """The NumPy array (shared memory on the CPU); ``force=True`` detaches, copies to host."""
         if force:
             return self._host_array()
         if self._requires_grad:
@@ -388,6 +393,9 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()
         if dtype is not None and arr.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"Unable to avoid copy while converting a {self.dtype} tensor "
+                                 f"to a NumPy array of dtype {np.dtype(dtype)}")
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
@@ -401,46 +409,50 @@ class Tensor:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         """This tensor in host memory (itself if already there)."""
         return self.to("cpu")
 
-    def cuda(self, device=None) -> "Tensor":
+    def cuda(self, device=None) -> Tensor:
         """This tensor on a CUDA device; a clear error when CUDA is unusable."""
+        from .backend.cuda import require_cuda
+
+        require_cuda("Tensor.cuda()")  # names the cause (no CuPy, no GPU, old driver) and fix
         if device is None:
             device = "cuda"
         elif isinstance(device, int):
             device = f"cuda:{device}"
         return self.to(device)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(_dtypes.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(_dtypes.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(_dtypes.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(_dtypes.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(_dtypes.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self.to(_dtypes.int16)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(_dtypes.bool_)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self.to(_dtypes.uint8)
 
     def type(self, dtype=None):
-        """The type name (no argument) or a cast to ``dtype``."""
+        """The legacy type name (``'gradgpu.FloatTensor'``) with no argument, else a cast."""
         if dtype is None:
-            return f"gradgpu.{self.dtype.name}"
+            where = "cuda." if self.device.type == "cuda" else ""
+            return f"gradgpu.{where}{_LEGACY_TYPE_NAMES[self.dtype.name]}"
         return self.to(_dtypes.as_dtype(dtype))
 
     # ---- Python protocol ----------------------------------------------------------------
@@ -456,10 +468,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'}"
-                " values is ambiguous"
-            )
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:

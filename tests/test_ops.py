@@ -89,7 +89,7 @@ def _rebuild(inputs, flat):
         if isinstance(a, list):
             out.append([next(it) for _ in a])
         else:
-            out.append(next(it) if isinstance(a, gradgpu.Tensor) else a)
+            out.append(next(it))
     return out
 
 

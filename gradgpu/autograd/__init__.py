@@ -98,8 +98,8 @@ def _classic_args(kwargs: dict, where: str) -> dict:
 def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=False,
              inputs=None, **classic) -> None:
     """Accumulate gradients of ``tensors`` w.r.t. graph leaves (or ``inputs``) into ``.grad``."""
-    from .engine import run_backward
     from ..tensor import Tensor
+    from .engine import run_backward
 
     if classic:
         mapped = _classic_args(classic, "backward")
@@ -112,10 +112,20 @@ def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=Fa
     grads = _make_grads(outputs, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.",
+            UserWarning,
+            stacklevel=2,
+        )
     if inputs is not None:
         inputs = _tensor_list(inputs, "backward(inputs=)")
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     results = run_backward(outputs, grads, retain_graph, create_graph, inputs)
     if inputs is not None:
         from .engine import _store_grad
@@ -132,6 +142,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     outs = _tensor_list(outputs, "grad(outputs=)")
     ins = _tensor_list(inputs, "grad(inputs=)")
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:

@@ -14,8 +14,8 @@ Data flow of one call (``backward`` or ``grad``):
 
 from __future__ import annotations
 
-from .function import _FREED_MESSAGE, AccumulateGrad
 from .._dtypes import from_numpy_dtype
+from .function import _FREED_MESSAGE, AccumulateGrad
 from .grad_mode import _state
 
 
@@ -152,7 +152,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             if node._saved is None:
                 raise RuntimeError(_FREED_MESSAGE)
             if node.materialize_grads:
-                grads = _materialize(node, grads, Tensor)
+                for g in grads:
+                    if g is None:
+                        grads = _materialize(node, grads, Tensor)
+                        break
             in_grads = _validate(node, node.apply(*grads), Tensor)
             del grads
             if not retain_graph:
@@ -233,8 +236,6 @@ def _nodes_leading_to(order, deps, targets):
 
 def _materialize(node, grads, Tensor):
     """Replace missing output gradients by zeros (PyTorch's materialize_grads default)."""
-    if all(g is not None for g in grads):
-        return grads
     like = next(g for g in grads if g is not None)
     out = list(grads)
     for i, g in enumerate(out):
@@ -245,7 +246,7 @@ def _materialize(node, grads, Tensor):
 
 
 def _call_pre_hooks(node, nr, g):
-    for hook in node._pre_hooks.get(nr, ()):
+    for hook in list(node._pre_hooks.get(nr, {}).values()):
         new = hook(g)
         if new is not None:
             g = new

@@ -108,7 +108,7 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     @staticmethod
-    def for_leaf(t) -> "AccumulateGrad":
+    def for_leaf(t) -> AccumulateGrad:
         """The leaf's accumulator, shared by every graph that currently uses the leaf."""
         ref = t._grad_accumulator
         acc = ref() if ref is not None else None
@@ -190,9 +190,9 @@ class Function(metaclass=_FunctionMeta):
                     needs_grad = True
                 if a._volatile:
                     volatile = True
-        record = needs_grad and _state.enabled and not volatile
+        enabled = _state.enabled
         ctx = cls._backward_cls()
-        if _state.enabled:
+        if enabled:
             _state.enabled = False
             try:
                 outputs = cls.forward(ctx, *args)
@@ -201,68 +201,77 @@ class Function(metaclass=_FunctionMeta):
         else:
             outputs = cls.forward(ctx, *args)
 
-        single = not isinstance(outputs, tuple)
-        outs = (outputs,) if single else outputs
-        outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
+        if type(outputs) is tuple:
+            single = False
+            outs = tuple([o if o is None or isinstance(o, Tensor) else Tensor._make(o)
+                          for o in outputs])
+        else:
+            single = True
+            outs = (outputs if isinstance(outputs, Tensor) else Tensor._make(outputs),)
         if volatile:
             for o in outs:
                 if o is not None:
                     o._volatile = True
-        if record:
+        elif needs_grad and enabled:
             outs = _connect(ctx, args, outs, Tensor)
         return outs[0] if single else outs
 
 
 def _connect(ctx, args, outs, Tensor) -> tuple:
-    """Make ``ctx`` the grad_fn of ``outs``: edges to the inputs, saved tensors, output meta."""
+    """Make ``ctx`` the grad_fn of ``outs``: edges to the inputs, saved tensors, output meta.
+
+    Metadata is kept in tuples (not lists): tuples of shapes and dtypes are untracked by Python's
+    cycle collector, which keeps its passes over a large live graph short.
+    """
     edges = []
-    needs = []
     meta = []
+    input_ids = set()
     for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            fn = a._grad_fn
-            edges.append((AccumulateGrad.for_leaf(a), 0) if fn is None else (fn, a._output_nr))
-            needs.append(True)
-            meta.append((a._data.shape, a._data.dtype))
-        else:
-            edges.append(None)
-            needs.append(False)
-            meta.append(None)
+        if isinstance(a, Tensor):
+            input_ids.add(id(a))
+            if a._requires_grad:
+                fn = a._grad_fn
+                edges.append((AccumulateGrad.for_leaf(a), 0) if fn is None
+                             else (fn, a._output_nr))
+                meta.append((a._data.shape, a._data.dtype))
+                continue
+        edges.append(None)
+        meta.append(None)
     ctx.next_functions = tuple(edges)
-    ctx.needs_input_grad = tuple(needs)
-    ctx._input_meta = meta
+    ctx.needs_input_grad = tuple([e is not None for e in edges])
+    ctx._input_meta = tuple(meta)
     _sequence[0] += 1
     ctx._sequence_nr = _sequence[0]
 
     nondiff = ctx._non_differentiable
     outs = list(outs)
-    fresh_outputs = {}  # id -> index, for outputs created by forward (not returned inputs)
+    fresh_outputs = set()  # ids of outputs created by forward (not returned inputs)
     out_meta = []
     for i, o in enumerate(outs):
         if o is None:
             out_meta.append(None)
             continue
         out_meta.append((o._data.shape, o._data.dtype))
-        if o._requires_grad:
-            # forward returned a tensor that already has history (an input): give the output
-            # its own identity so the input's grad_fn is not overwritten
+        differentiable = o._data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
+        if id(o) in input_ids or o._grad_fn is not None:
+            # forward returned an input (or a tensor with history): give the output its own
+            # identity, sharing the array, so the input's own grad_fn is left alone
             alias = Tensor._make(o._data)
             alias._version_counter = o._version_counter
             o = outs[i] = alias
         else:
-            fresh_outputs[id(o)] = i
-        if o._data.dtype.kind != "f" or (nondiff is not None and id(o) in nondiff):
-            continue
-        o._requires_grad = True
-        o._grad_fn = ctx
-        o._output_nr = i
-    ctx._output_meta = out_meta
+            fresh_outputs.add(id(o))
+        if differentiable:
+            o._requires_grad = True
+            o._grad_fn = ctx
+            o._output_nr = i
+    ctx._output_meta = tuple(out_meta)
 
     to_save = ctx._to_save
     if to_save:
-        ctx._saved = tuple(
+        ctx._saved = tuple([
             None if t is None else _SavedTensor(t, id(t) in fresh_outputs) for t in to_save
-        )
+        ])
         ctx._to_save = ()
     else:
         ctx._saved = ()

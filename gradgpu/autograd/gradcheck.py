@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 
 
-
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when an analytical gradient disagrees with the numerical one."""
 
@@ -54,8 +53,8 @@ def _numerical_jacobians(func, inputs, wrt, eps):
 
 
 def _analytical_jacobians(func, inputs, wrt):
-    from . import grad as autograd_grad
     from ..tensor import Tensor
+    from . import grad as autograd_grad
 
     outputs = _differentiable_outputs(func(*inputs))
     n_out = sum(o._data.size for o in outputs)
@@ -91,7 +90,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     inputs = _as_tuple(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient")
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of the them have requires_grad=True.")
     for i in wrt:
         if inputs[i]._data.dtype != np.float64:
             warnings.warn(
@@ -112,7 +112,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             msg = (
                 f"Jacobian mismatch for output {out_idx} with respect to input {i}: element "
                 f"{_index(inputs[i], k)} of input {i} -> element {_index(outs[out_idx], elem_out)}"
-                f" of output {out_idx}: numerical {num[k, col]!r}, analytical {ana[k, col]!r} "
+                f" of output {out_idx}: numerical {float(num[k, col])!r}, analytical "
+                f"{float(ana[k, col])!r} "
                 f"(atol={atol}, rtol={rtol}; {int(bad.sum())} of {bad.size} entries differ)\n"
                 f"numerical:\n{num}\nanalytical:\n{ana}"
             )
@@ -137,8 +138,8 @@ def _index(t, flat):
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3, raise_exception: bool = True, **_ignored) -> bool:
     """gradcheck of the first derivative (computed with ``create_graph=True``)."""
-    from . import grad as autograd_grad
     from ..tensor import Tensor
+    from . import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]

@@ -1,1 +1,51 @@
-"""``gradgpu.nn.functional`` (being written)."""
+"""``gradgpu.nn.functional``: PyTorch's functional API (activations, losses, layers, convolution
+and pooling), each under its PyTorch name. The ops live in ``gradgpu.ops``; this module only
+gathers them."""
+
+from __future__ import annotations
+
+from ..ops.activation import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    mish,
+    relu,
+    relu6,
+    silu,
+    softmax,
+    softplus,
+)
+from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from ..ops.elementwise import sigmoid, tanh
+from ..ops.layers import dropout, embedding, layer_norm, linear, normalize, pad
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """Integer class indices -> int64 one-hot vectors of length num_classes (inferred as
+    max + 1 when -1)."""
+    from ..ops.indexing import one_hot as _one_hot  # lazily: the indexing module provides it
+
+    return _one_hot(tensor, num_classes)
+
+
+__all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu", "embedding",
+    "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize",
+    "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus",
+    "tanh",
+]

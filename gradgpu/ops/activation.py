@@ -1,6 +1,330 @@
-"""(being written) ops: activation."""
+"""Activations: softmax / log_softmax (fused row kernels), logsigmoid, softplus, gelu, silu,
+leaky_relu, elu, hardtanh, relu6, mish.
+
+Forward runs as one array expression (or a named backend kernel); backward is written in
+differentiable gradgpu ops, so ``create_graph=True`` works. Softmax's first-order backward is
+itself a fused ``Function`` with its own backward (PyTorch's ``_softmax_backward_data``).
+"""
 
 from __future__ import annotations
 
-TENSOR_METHODS: dict = {}
+import math
+
+from .. import _dtypes
+from ..autograd.function import Function
+from . import elementwise as ew
+from ._common import Tensor, backend_of, check_tensor, float_dtype_of, wrap_dim
+from .reduction import sum as _sum
+
+
+def _float_input(input, op: str, dtype=None):
+    """``input`` cast to ``dtype`` (if given); integer inputs are an error, as in PyTorch."""
+    check_tensor(input, op)
+    if dtype is not None:
+        input = input.to(_dtypes.as_dtype(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype} "
+                           f"(pass dtype= to compute in a floating point type)")
+    return input
+
+
+def _keep(t, dim):
+    return _sum(t, dim, keepdim=True)
+
+
+# ---- softmax / log_softmax ------------------------------------------------------------------
+class Softmax(Function):
+    """y = exp(x - max) / sum(exp(x - max)) along dim;  dx = y * (g - sum(g * y))"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = Tensor._make(backend_of(x._data).softmax(x._data, dim))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return SoftmaxGrad.apply(g, y, ctx.dim), None
+
+
+class SoftmaxGrad(Function):
+    """z = y * (g - sum(g * y)) (softmax's backward);  dg = y * (gg - sum(gg * y)) (the map is
+    symmetric),  dy = gg * (g - sum(g * y)) - g * sum(gg * y)"""
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(g, y)
+        gd, yd = g._data, y._data
+        if gd.ndim == 0:
+            return gd * 0
+        return backend_of(yd).softmax_bwd(gd, yd, dim)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        dim = ctx.dim
+        need = ctx.needs_input_grad
+        if y.ndim == 0:
+            return gg * 0 if need[0] else None, gg * 0 if need[1] else None, None
+        dg = SoftmaxGrad.apply(gg, y, dim) if need[0] else None
+        dy = None
+        if need[1]:
+            dy = gg * (g - _keep(g * y, dim)) - g * _keep(gg * y, dim)
+        return dg, dy, None
+
+
+class LogSoftmax(Function):
+    """y = x - max - log(sum(exp(x - max))) along dim;  dx = g - exp(y) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = Tensor._make(backend_of(x._data).log_softmax(x._data, dim))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return LogSoftmaxGrad.apply(g, y, ctx.dim), None
+
+
+class LogSoftmaxGrad(Function):
+    """z = g - exp(y) * sum(g) (log_softmax's backward);  dg = gg - sum(gg * exp(y)),
+    dy = -gg * exp(y) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(g, y)
+        gd, yd = g._data, y._data
+        if gd.ndim == 0:
+            return gd * 0
+        return backend_of(yd).log_softmax_bwd(gd, yd, dim)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        dim = ctx.dim
+        need = ctx.needs_input_grad
+        if y.ndim == 0:
+            return gg * 0 if need[0] else None, gg * 0 if need[1] else None, None
+        p = ew.exp(y)
+        dg = gg - _keep(gg * p, dim) if need[0] else None
+        dy = -(gg * p) * _keep(g, dim) if need[1] else None
+        return dg, dy, None
+
+
+def softmax(input, dim: int, dtype=None):
+    """softmax along ``dim`` (required): exp(x_i) / sum_j exp(x_j), computed stably."""
+    x = _float_input(input, "softmax", dtype)
+    return Softmax.apply(x, wrap_dim(dim, x._data.ndim, "softmax"))
+
+
+def log_softmax(input, dim: int, dtype=None):
+    """log(softmax(x)) along ``dim`` (required), computed without forming softmax."""
+    x = _float_input(input, "log_softmax", dtype)
+    return LogSoftmax.apply(x, wrap_dim(dim, x._data.ndim, "log_softmax"))
+
+
+# ---- pointwise activations ------------------------------------------------------------------
+def _pointwise(name: str, doc: str, fwd, bwd, saves: str, noisy: bool = False):
+    """A one-input activation: ``fwd(be, xp, array, *params)`` computes y, ``bwd(g, saved,
+    *params)`` the gradient with gradgpu ops; ``saves`` is 'input' or 'output'."""
+
+    def forward(ctx, x, *params):
+        xd = x._data
+        if xd.dtype.kind != "f":
+            xd = xd.astype(float_dtype_of(x))
+        be = backend_of(xd)
+        with be.quiet():
+            y = Tensor._make(fwd(be, be.xp, xd, *params).astype(xd.dtype, copy=False))
+        ctx.params = params
+        ctx.save_for_backward(x if saves == "input" else y)
+        return y
+
+    def backward(ctx, g):
+        (s,) = ctx.saved_tensors
+        return (bwd(g, s, *ctx.params),) + (None,) * len(ctx.params)
+
+    return type(name, (Function,), {
+        "__doc__": doc,
+        "forward": staticmethod(forward),
+        "backward": staticmethod(backward),
+        "__module__": __name__,
+    })
+
+
+def _log_sigmoid(xp, x):
+    # min(x, 0) - log1p(e^-|x|): no overflow for any x
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+LogSigmoid = _pointwise(
+    "LogSigmoid", "y = log(1 / (1 + e^-x));  dx = g * sigmoid(-x)",
+    lambda be, xp, x: _log_sigmoid(xp, x),
+    lambda g, x: g * ew.sigmoid(-x), "input")
+
+
+def _softplus_fwd(be, xp, x, beta, threshold):
+    bx = x * beta
+    return xp.where(bx > threshold, x, -_log_sigmoid(xp, -bx) / beta)
+
+
+def _softplus_bwd(g, x, beta, threshold):
+    bx = x * beta
+    return ew.where(bx > threshold, g, g * ew.sigmoid(bx))
+
+
+Softplus = _pointwise(
+    "Softplus", "y = log(1 + e^(beta x)) / beta (x where beta x > threshold);  "
+    "dx = g * sigmoid(beta x) (g above the threshold)", _softplus_fwd, _softplus_bwd, "input")
+
+_SQRT_HALF = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_TANH_K = math.sqrt(2.0 / math.pi)
+
+
+def _cdf(x):
+    return (Erf.apply(x * _SQRT_HALF) + 1) * 0.5
+
+
+def _gelu_tanh_fwd(be, xp, x):
+    return 0.5 * x * (1 + xp.tanh(_TANH_K * (x + 0.044715 * x * x * x)))
+
+
+def _gelu_tanh_bwd(g, x):
+    x2 = x * x
+    t = ew.tanh((x + x2 * x * 0.044715) * _TANH_K)
+    return g * ((t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * 0.044715) + 1) * (0.5 * _TANH_K))
+
+
+Erf = _pointwise("Erf", "y = erf(x);  dx = g * 2 / sqrt(pi) * e^(-x^2)",
+                 lambda be, xp, x: be.erf(x),
+                 lambda g, x: g * ew.exp(-(x * x)) * 1.1283791670955126, "input")
+GeluErf = _pointwise("GeluErf", "y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))",
+                     lambda be, xp, x: 0.5 * x * (1 + be.erf(x * _SQRT_HALF)),
+                     lambda g, x: g * (_cdf(x) + x * ew.exp(x * x * -0.5) * _INV_SQRT_2PI),
+                     "input")
+GeluTanh = _pointwise(
+    "GeluTanh", "y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi);  dx = g * y'",
+    _gelu_tanh_fwd, _gelu_tanh_bwd, "input")
+
+
+def _sigmoid_arr(xp, x):
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _silu_bwd(g, x):
+    s = ew.sigmoid(x)
+    return g * (s * (x * (1 - s) + 1))
+
+
+Silu = _pointwise("Silu", "y = x * sigmoid(x);  dx = g * s * (1 + x (1 - s))",
+                  lambda be, xp, x: x * _sigmoid_arr(xp, x), _silu_bwd, "input")
+
+LeakyRelu = _pointwise(
+    "LeakyRelu", "y = x if x > 0 else slope * x;  dx = g if x > 0 else slope * g",
+    lambda be, xp, x, slope: xp.where(x > 0, x, x * slope),
+    lambda g, x, slope: ew.where(x > 0, g, g * slope), "input")
+
+Elu = _pointwise(
+    "Elu", "y = x if x > 0 else alpha (e^x - 1);  dx = g if x > 0 else g * (y + alpha)",
+    lambda be, xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
+    lambda g, y, alpha: ew.where(y > 0, g, g * (y + alpha)), "output")
+
+Hardtanh = _pointwise(
+    "Hardtanh", "y = clamp(x, lo, hi);  dx = g where lo < x < hi, else 0 (as PyTorch)",
+    lambda be, xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
+    lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, g * 0), "input")
+
+
+def _check_float(input, op: str):
+    check_tensor(input, op)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    return input
+
+
+def _inplace(input, result, op: str):
+    from .inplace import _check_writable, commit
+
+    _check_writable(input, op)
+    return commit(input, result, op)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), stable for large |x|."""
+    return LogSigmoid.apply(_check_float(input, "logsigmoid"))
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + exp(beta x)) / beta; linear where beta x > threshold."""
+    return Softplus.apply(_check_float(input, "softplus"), float(beta), float(threshold))
+
+
+def erf(input):
+    """The Gauss error function."""
+    return Erf.apply(check_tensor(input, "erf"))
+
+
+def gelu(input, approximate: str = "none"):
+    """x * Phi(x) with the Gaussian CDF Phi (``approximate='tanh'``: the tanh formula)."""
+    x = _check_float(input, "gelu")
+    if approximate == "none":
+        return GeluErf.apply(x)
+    if approximate == "tanh":
+        return GeluTanh.apply(x)
+    raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, "
+                       f"got '{approximate}'")
+
+
+def silu(input, inplace: bool = False):
+    """x * sigmoid(x) (swish)."""
+    out = Silu.apply(_check_float(input, "silu"))
+    return _inplace(input, out, "silu_") if inplace else out
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    """x for x > 0, negative_slope * x otherwise."""
+    out = LeakyRelu.apply(_check_float(input, "leaky_relu"), float(negative_slope))
+    return _inplace(input, out, "leaky_relu_") if inplace else out
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    out = Elu.apply(_check_float(input, "elu"), float(alpha))
+    return _inplace(input, out, "elu_") if inplace else out
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """clamp(x, min_val, max_val) with zero gradient at and beyond the bounds."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = Hardtanh.apply(_check_float(input, "hardtanh"), float(min_val), float(max_val))
+    return _inplace(input, out, "hardtanh_") if inplace else out
+
+
+def relu6(input, inplace: bool = False):
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def mish(input, inplace: bool = False):
+    """x * tanh(softplus(x))."""
+    out = _check_float(input, "mish") * ew.tanh(softplus(input))
+    return _inplace(input, out, "mish_") if inplace else out
+
+
+def relu(input, inplace: bool = False):
+    """max(x, 0) (``inplace`` writes into ``input``)."""
+    out = ew.relu(check_tensor(input, "relu"))
+    return _inplace(input, out, "relu_") if inplace else out
+
+
+TENSOR_METHODS = {"softmax": softmax, "log_softmax": log_softmax, "erf": erf}
 FUNCTIONS: dict = {}

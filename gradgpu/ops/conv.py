@@ -1,6 +1,275 @@
-"""(being written) ops: conv."""
+"""2-D convolution and pooling: conv2d (im2col + matmul), max_pool2d, avg_pool2d,
+adaptive_avg_pool2d.
+
+``Im2Col`` and ``Col2Im`` are each other's backward (they are adjoint linear maps), so conv2d's
+gradients — matmuls and col2im/im2col of differentiable tensors — are differentiable again, to
+any order. max_pool2d differentiates through a gather at the argmax positions.
+"""
 
 from __future__ import annotations
 
+from ..autograd.function import Function
+from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from .layers import GatherFlat
+from .linalg import matmul
+from .reduction import sum as _sum
+from .shape import reshape, squeeze, unsqueeze
+
+
+class Im2Col(Function):
+    """cols[n, c, i, j, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw];  dx = col2im(g)"""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, dilation, pads):
+        ctx.geom = (x._data.shape[2:], stride, dilation, pads)
+        return backend_of(x._data).im2col(x._data, kernel, stride, dilation, pads)
+
+    @staticmethod
+    def backward(ctx, g):
+        size, stride, dilation, pads = ctx.geom
+        return Col2Im.apply(g, size, stride, dilation, pads), None, None, None, None
+
+
+class Col2Im(Function):
+    """x[n, c, h, w] = sum of the cols entries that im2col reads from (h, w);  dcols = im2col(g)"""
+
+    @staticmethod
+    def forward(ctx, cols, size, stride, dilation, pads):
+        ctx.geom = (cols._data.shape[2:4], stride, dilation, pads)
+        return backend_of(cols._data).col2im(cols._data, size, stride, dilation, pads)
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, dilation, pads = ctx.geom
+        return Im2Col.apply(g, kernel, stride, dilation, pads), None, None, None, None
+
+
+def _pair(v, name: str, op: str) -> tuple:
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            v = (v[0], v[0])
+        if len(v) != 2:
+            raise RuntimeError(f"{op}(): expected {name} to be a single int or a pair of ints, "
+                               f"got {list(v)}")
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _batched(input, op: str):
+    """(4-D input, whether it was unbatched 3-D)."""
+    check_tensor(input, op)
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        raise RuntimeError(f"{op}(): Expected 3D (unbatched) or 4D (batched) input to {op}, but "
+                           f"got input of size: {list(input.shape)}")
+    return (unsqueeze(input, 0), True) if nd == 3 else (input, False)
+
+
+def _out_len(size, pad_total, dil, k, stride):
+    return (size + pad_total - dil * (k - 1) - 1) // stride + 1
+
+
+# ---- conv2d ---------------------------------------------------------------------------------
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
+    """Cross-correlation of input (N, C, H, W) or (C, H, W) with weight (O, C / groups, kh, kw),
+    plus bias (O,): im2col, then one batched matmul per group."""
+    op = "conv2d"
+    x, unbatched = _batched(input, op)
+    check_tensor(weight, op, "weight")
+    same_device(op, input, weight, bias)
+    if weight._data.ndim != 4:
+        raise RuntimeError(f"conv2d(): weight must be 4-D (out_channels, in_channels / groups, "
+                           f"kh, kw), got weight of size {list(weight.shape)}")
+    if input._data.dtype != weight._data.dtype or (
+            bias is not None and bias._data.dtype != input._data.dtype):
+        raise RuntimeError(f"conv2d(): Input type ({input.dtype.name}), weight type "
+                           f"({weight.dtype.name})"
+                           + (f" and bias type ({bias.dtype.name})" if bias is not None else "")
+                           + " should be the same")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"conv2d(): expected a floating point input, got {input.dtype}")
+    n, c, h, w = x._data.shape
+    o, cg, kh, kw = weight._data.shape
+    stride = _pair(stride, "stride", op)
+    dilation = _pair(dilation, "dilation", op)
+    if groups <= 0:
+        raise RuntimeError(f"conv2d(): non-positive groups is not supported (got {groups})")
+    if min(stride) <= 0:
+        raise RuntimeError(f"conv2d(): non-positive stride is not supported (got {stride})")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"conv2d(): dilation should be greater than zero (got {dilation})")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError("conv2d(): padding='same' is not supported for strided "
+                                 "convolutions")
+            th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # extra on the bottom/right
+        else:
+            raise ValueError(f"conv2d(): Invalid padding string '{padding}', should be one of "
+                             f"'valid' or 'same'")
+    else:
+        ph, pw = _pair(padding, "padding", op)
+        if ph < 0 or pw < 0:
+            raise RuntimeError(f"conv2d(): negative padding is not supported (got {padding})")
+        pads = (ph, ph, pw, pw)
+    if o % groups:
+        raise RuntimeError(f"conv2d(): Given groups={groups}, expected weight to be divisible "
+                           f"by {groups} at dimension 0, but got weight of size "
+                           f"{list(weight.shape)} instead")
+    if c != cg * groups:
+        raise RuntimeError(f"conv2d(): Given groups={groups}, weight of size "
+                           f"{list(weight.shape)}, expected input{list(x.shape)} to have "
+                           f"{cg * groups} channels, but got {c} channels instead")
+    if bias is not None and tuple(bias._data.shape) != (o,):
+        raise RuntimeError(f"conv2d(): bias must have shape [{o}] (out_channels of weight "
+                           f"{list(weight.shape)}), got {list(bias.shape)}")
+    hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+    ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    if hp < ekh or wp < ekw:
+        raise RuntimeError(f"conv2d(): Calculated padded input size per channel: ({hp} x {wp})."
+                           f" Kernel size: ({ekh} x {ekw}). Kernel size can't be greater than "
+                           f"actual input size (input {list(input.shape)}, weight "
+                           f"{list(weight.shape)})")
+    cols = Im2Col.apply(x, (kh, kw), stride, dilation, pads)  # (N, C, kh, kw, oh, ow)
+    oh, ow = cols._data.shape[-2:]
+    k = cg * kh * kw
+    out = matmul(reshape(weight, (groups, o // groups, k)),
+                 reshape(cols, (n, groups, k, oh * ow)))  # (N, groups, O / groups, L)
+    out = reshape(out, (n, o, oh, ow))
+    if bias is not None:
+        out = out + reshape(bias, (1, o, 1, 1))
+    return squeeze(out, 0) if unbatched else out
+
+
+# ---- pooling --------------------------------------------------------------------------------
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """(kernel, stride, dilation, pads (top, bottom, left, right), (oh, ow)) with PyTorch's
+    output-size rule; ceil mode adds bottom/right padding for the extra windows."""
+    kernel = _pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride",
+                                                                                 op)
+    pad = _pair(padding, "padding", op)
+    dilation = _pair(dilation, "dilation", op)
+    if min(kernel) <= 0:
+        raise RuntimeError(f"{op}(): kernel_size must be greater than zero, but got {kernel}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}(): stride must be greater than zero, but got {stride}")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"{op}(): dilation must be greater than zero, but got {dilation}")
+    sizes = x._data.shape[2:]
+    out = []
+    for size, k, s, p, d in zip(sizes, kernel, stride, pad, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"{op}(): pad should be at most half of effective kernel size, "
+                               f"but got pad={p}, kernel_size={k} and dilation={d}")
+        o = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside
+            o -= 1
+        out.append(o)
+    if min(out) < 1:
+        raise RuntimeError(f"{op}(): Given input size: ({'x'.join(map(str, x.shape[1:]))}). "
+                           f"Calculated output size: ({x.shape[1]}x{out[0]}x{out[1]}). Output "
+                           f"size is too small")
+    extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
+             for size, o, k, s, p, d in zip(sizes, out, kernel, stride, pad, dilation)]
+    pads = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])
+    return kernel, stride, dilation, pads, tuple(out)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Window maxima of (N, C, H, W) or (C, H, W); gradient routed to the argmax (first max on
+    ties). ``return_indices`` also gives each max's flat index h * W + w in its plane."""
+    op = "max_pool2d"
+    x, unbatched = _batched(input, op)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    kernel, stride, dilation, pads, _ = _pool_geometry(x, kernel_size, stride, padding, dilation,
+                                                       ceil_mode, op)
+    n, c, h, w = x._data.shape
+    _, idx = backend_of(x._data).max_pool2d_fwd(x._data, kernel, stride, dilation, pads)
+    xp = xp_of(x)
+    plane = (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
+    out = GatherFlat.apply(x, idx + plane)
+    indices = Tensor._make(idx)
+    if unbatched:
+        out, indices = squeeze(out, 0), squeeze(indices, 0)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None):
+    """Window means of (N, C, H, W) or (C, H, W): sum / (window size, or the count of
+    non-padding elements, or divisor_override), as PyTorch."""
+    op = "avg_pool2d"
+    x, unbatched = _batched(input, op)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"{op}(): divisor must be not zero")
+    kernel, stride, dilation, pads, (oh, ow) = _pool_geometry(
+        x, kernel_size, stride, padding, 1, ceil_mode, op)
+    total = _sum(Im2Col.apply(x, kernel, stride, dilation, pads), (2, 3))
+    if divisor_override is not None:
+        out = total / float(divisor_override)
+    else:
+        xp = xp_of(x)
+        h, w = x._data.shape[2:]
+        counts = [_window_counts(xp, size, o, k, s, p, count_include_pad)
+                  for size, o, k, s, p in zip((h, w), (oh, ow), kernel, stride, pads[::2])]
+        div = (counts[0][:, None] * counts[1][None, :]).astype(x._data.dtype)
+        out = total / Tensor._make(div)
+    return squeeze(out, 0) if unbatched else out
+
+
+def _window_counts(xp, size, n_out, k, s, p, include_pad):
+    """Per-output-position divisor along one axis (PyTorch's avg_pool rule)."""
+    start = xp.arange(n_out) * s - p
+    end = xp.minimum(start + k, size + p)
+    if include_pad:
+        return end - start
+    return xp.minimum(end, size) - xp.maximum(start, 0)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over the windows [floor(i H / oh), ceil((i + 1) H / oh)) per axis: two matmuls with
+    constant averaging matrices."""
+    op = "adaptive_avg_pool2d"
+    x, unbatched = _batched(input, op)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise RuntimeError(f"{op}(): output_size must be 2, got {list(output_size)}")
+        sizes = output_size
+    else:
+        sizes = (output_size, output_size)
+    h, w = x._data.shape[2:]
+    oh, ow = (h if sizes[0] is None else int(sizes[0])), (w if sizes[1] is None else int(sizes[1]))
+    if oh < 0 or ow < 0 or (min(oh, ow) > 0 and min(h, w) == 0):
+        raise RuntimeError(f"{op}(): invalid output_size {list(sizes)} for input of size "
+                           f"{list(input.shape)}")
+    xp = xp_of(x)
+    dt = x._data.dtype
+    ph = Tensor._make(_averaging_matrix(xp, h, oh, dt))
+    pw = Tensor._make(_averaging_matrix(xp, w, ow, dt))
+    out = matmul(matmul(ph, x), pw.mT)
+    return squeeze(out, 0) if unbatched else out
+
+
+def _averaging_matrix(xp, size, n_out, dtype):
+    """(n_out, size) rows averaging the adaptive windows."""
+    i = xp.arange(n_out)
+    start = (i * size) // n_out
+    end = -((-(i + 1) * size) // n_out)  # ceil division
+    pos = xp.arange(size)
+    inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
 TENSOR_METHODS: dict = {}
-FUNCTIONS: dict = {}
+FUNCTIONS = {"conv2d": conv2d, "max_pool2d": max_pool2d, "avg_pool2d": avg_pool2d,
+             "adaptive_avg_pool2d": adaptive_avg_pool2d}

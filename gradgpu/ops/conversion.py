@@ -79,11 +79,7 @@ def to(input, *args, **kwargs):
     device, dtype, copy = _parse_to_args(args, dict(kwargs))
     out = input
     if device is not None:
-        dev = _device(device)
-        if dev.type == "cuda" and dev.index is None:
-            target = get_backend(dev)  # raises a clear error when CUDA is unusable
-        else:
-            target = get_backend(dev)
+        target = get_backend(_device(device))  # raises a clear error when CUDA is unusable
         if target is not backend_of(out._data):
             out = ToDevice.apply(out, target)
             copy = False

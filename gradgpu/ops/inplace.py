@@ -25,12 +25,14 @@ def _check_writable(self: Tensor, op: str) -> None:
         )
 
 
-def _original(self: Tensor) -> Tensor:
+def _original(self: Tensor, other=None) -> Tensor:
     """A stand-in for ``self`` before the write: same history, its own copy of the values.
 
     Used when the op's backward needs the old values (mul_, div_, clamp_), since the write
-    below overwrites the array that ``self`` shares."""
-    if not (_state.enabled and self._requires_grad):
+    below overwrites the array that ``self`` shares; needed whenever a graph is recorded, also
+    when only ``other`` requires grad (its gradient is ``g * old_self`` for mul_)."""
+    recording = self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+    if not (_state.enabled and recording):
         return self
     old = Tensor._make(self._data.copy(), self._requires_grad)
     old._grad_fn = self._grad_fn
@@ -63,7 +65,7 @@ def _binary_inplace(name, fn, needs_old):
     def op(self, other, **kwargs):
         _check_writable(self, name)
         same_device(name, self, other)
-        base = _original(self) if needs_old else self
+        base = _original(self, other) if needs_old else self
         return commit(self, fn(base, other, **kwargs), name)
 
     op.__name__ = name

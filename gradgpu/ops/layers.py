@@ -1,6 +1,295 @@
-"""(being written) ops: layers."""
+"""Layer ops: linear, embedding, layer_norm, dropout, normalize, pad; and the flat
+gather / scatter-add pair that embedding, cross_entropy and max-pooling differentiate through.
+
+``GatherFlat`` and ``ScatterAddFlat`` are each other's backward, so every op built on them is
+differentiable to any order.
+"""
 
 from __future__ import annotations
+
+import math
+
+from .. import _random
+from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
+from . import elementwise as ew
+from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from .linalg import matmul
+from .reduction import sum as _sum
+
+
+# ---- flat gather / scatter-add --------------------------------------------------------------
+class GatherFlat(Function):
+    """y = x.ravel()[index] (index: int array, any shape);  dx = scatter_add(g, index)"""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        ctx.in_shape = x._data.shape
+        return backend_of(x._data).take_flat(x._data, index)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterAddFlat.apply(g, ctx.index, ctx.in_shape), None
+
+
+class ScatterAddFlat(Function):
+    """y = zeros(shape) with y.ravel()[index] += g (repeats summed);  dg = y_grad.ravel()[index]
+    (a gather)"""
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        size = math.prod(shape)
+        return backend_of(g._data).scatter_add_flat(g._data, index, size).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return GatherFlat.apply(gg, ctx.index), None, None
+
+
+# ---- linear ---------------------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """y = input @ weight^T + bias over any leading batch dims."""
+    check_tensor(input, "linear")
+    check_tensor(weight, "linear", "weight")
+    same_device("linear", input, weight, bias)
+    if weight._data.ndim not in (1, 2):
+        raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got shape {list(weight.shape)}")
+    in_features = weight._data.shape[-1]
+    if input._data.ndim == 0 or input._data.shape[-1] != in_features:
+        raise RuntimeError(
+            f"linear(): input and weight shapes cannot be multiplied: input "
+            f"{list(input.shape)} has {input._data.shape[-1] if input._data.ndim else 0} "
+            f"features, weight {list(weight.shape)} expects {in_features}"
+        )
+    out = matmul(input, weight.mT if weight._data.ndim == 2 else weight)
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---- embedding ------------------------------------------------------------------------------
+class Embedding(Function):
+    """y = weight[index];  dweight = index_add(zeros, index, g * scale) (zero on padding rows)"""
+
+    @staticmethod
+    def forward(ctx, weight, flat, scale):
+        ctx.flat = flat
+        ctx.scale = scale  # None, or a constant array: padding mask / 1 / frequency
+        ctx.w_shape = weight._data.shape
+        return backend_of(weight._data).take_flat(weight._data, flat)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.scale is not None:
+            g = g * Tensor._make(ctx.scale)
+        return ScatterAddFlat.apply(g, ctx.flat, ctx.w_shape), None, None
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False):
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input`` (any shape)."""
+    check_tensor(input, "embedding")
+    check_tensor(weight, "embedding", "weight")
+    same_device("embedding", input, weight)
+    if sparse:
+        raise NotImplementedError("embedding(): sparse gradients are not supported")
+    idx = input._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding(): expected indices of an integer dtype (Long, Int), "
+                           f"but got {input.dtype}")
+    if weight._data.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D, got shape {list(weight.shape)}")
+    num, dim = weight._data.shape
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding(): padding_idx {padding_idx} must be within "
+                             f"num_embeddings {num}")
+        padding_idx = padding_idx + num if padding_idx < 0 else padding_idx
+    xp = xp_of(input)
+    if idx.size:
+        bad = (idx < 0) | (idx >= num)
+        if bool(bad.any()):
+            value = int(idx[bad].reshape(-1)[0])
+            raise IndexError(f"embedding(): index {value} is out of range for num_embeddings "
+                             f"{num} (weight {list(weight.shape)})")
+    idx = idx.astype(xp.int64, copy=False)
+    if max_norm is not None:
+        _embedding_renorm(weight, idx, float(max_norm), float(norm_type))
+    flat = idx[..., None] * dim + xp.arange(dim)
+    scale = None
+    if padding_idx is not None or scale_grad_by_freq:
+        dt = weight._data.dtype
+        scale = xp.ones(idx.shape + (1,), dtype=dt)
+        if scale_grad_by_freq:
+            counts = xp.bincount(idx.reshape(-1), minlength=num)
+            scale = scale / counts[idx][..., None].astype(dt)
+        if padding_idx is not None:
+            scale = scale * (idx != padding_idx)[..., None]
+    return Embedding.apply(weight, flat, scale)
+
+
+def _embedding_renorm(weight, idx, max_norm, norm_type):
+    """PyTorch's embedding_renorm_: rows used by ``idx`` whose norm exceeds max_norm are
+    scaled in place to max_norm (outside autograd, as PyTorch does)."""
+    xp = xp_of(weight)
+    rows = xp.unique(idx.reshape(-1))
+    w = weight._data
+    with no_grad():
+        sel = w[rows]
+        norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        big = norms > max_norm
+        scale = xp.where(big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+        w[rows] = sel * scale[:, None]
+    weight._version_counter[0] += 1
+
+
+# ---- layer_norm -----------------------------------------------------------------------------
+class LayerNormCore(Function):
+    """(xhat, rstd) with xhat = (x - mean) * rstd, rstd = (var + eps)^-1/2 over the last k dims;
+    dx = rstd * (gx - mean(gx) - xhat * mean(gx * xhat)) - g_rstd * rstd^2 * xhat / n"""
+
+    @staticmethod
+    def forward(ctx, x, axes, eps):
+        xhat, rstd = backend_of(x._data).layer_norm_fwd(x._data, axes, eps)
+        xhat, rstd = Tensor._make(xhat), Tensor._make(rstd)
+        ctx.axes = axes
+        ctx.n = math.prod(x._data.shape[a] for a in axes)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(xhat, rstd)
+        return xhat, rstd
+
+    @staticmethod
+    def backward(ctx, gx, gr):
+        xhat, rstd = ctx.saved_tensors
+        axes, n = ctx.axes, ctx.n
+        dx = None
+        if gx is not None:
+            mean_g = _sum(gx, axes, keepdim=True) / n
+            mean_gx = _sum(gx * xhat, axes, keepdim=True) / n
+            dx = rstd * (gx - mean_g - xhat * mean_gx)
+        if gr is not None:
+            d = gr * (rstd * rstd) * xhat * (-1.0 / n)
+            dx = d if dx is None else dx + d
+        return dx, None, None
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the trailing ``normalized_shape``."""
+    check_tensor(input, "layer_norm")
+    same_device("layer_norm", input, weight, bias)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = tuple(int(s) for s in shape)
+    k = len(shape)
+    in_shape = tuple(input._data.shape)
+    if k == 0 or input._data.ndim < k or in_shape[input._data.ndim - k:] != shape:
+        raise RuntimeError(
+            f"layer_norm(): Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size {list(in_shape)}"
+        )
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p._data.shape) != shape:
+            raise RuntimeError(f"layer_norm(): Expected {name} to be of same shape as "
+                               f"normalized_shape {list(shape)}, but got {name} of shape "
+                               f"{list(p.shape)}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"layer_norm(): expected a floating point input, got {input.dtype}")
+    nd = input._data.ndim
+    out, _ = LayerNormCore.apply(input, tuple(range(nd - k, nd)), float(eps))
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---- dropout --------------------------------------------------------------------------------
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
+    check_tensor(input, "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input  # PyTorch returns the input itself here
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"dropout(): expected a floating point input, got {input.dtype}")
+    xd = input._data
+    if p == 1.0:
+        mask = xp_of(input).zeros(xd.shape, dtype=xd.dtype)
+    else:
+        gen = _random.generator_for(input.device, None)
+        keep = gen._backend.uniform(gen._rng, xd.shape, xd.dtype) >= p
+        mask = keep.astype(xd.dtype) * xd.dtype.type(1.0 / (1.0 - p))
+    out = input * Tensor._make(mask)
+    if inplace:
+        from .inplace import _check_writable, commit
+
+        _check_writable(input, "dropout_")
+        return commit(input, out, "dropout_")
+    return out
+
+
+# ---- normalize ------------------------------------------------------------------------------
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
+    """x / max(||x||_p along dim, eps)."""
+    check_tensor(input, "normalize")
+    if out is not None:
+        raise NotImplementedError("normalize(): out= is not supported")
+    from ._common import wrap_dim
+
+    d = wrap_dim(dim, input._data.ndim, "normalize")
+    a = ew.abs(input)
+    # |x|^p has a zero derivative at 0 for p > 1; the clamp below keeps the norm's own
+    # 1/norm^(p-1) factor away from 0, so zero vectors get a zero (not NaN) gradient
+    norm = ew.clamp(_sum(a ** p, d, keepdim=True), min=eps ** p) ** (1.0 / p)
+    return input / norm
+
+
+# ---- pad ------------------------------------------------------------------------------------
+class PadConstant(Function):
+    """y = x padded (or cropped, for negative widths) with ``value``;  dx = g cropped (or
+    padded with 0) by the negated widths"""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        xp = xp_of(x)
+        xd = x._data
+        crop = tuple(slice(max(-a, 0), s - max(-b, 0)) for (a, b), s in zip(widths, xd.shape))
+        xd = xd[crop]
+        grow = [(max(a, 0), max(b, 0)) for a, b in widths]
+        if any(a or b for a, b in grow):
+            shape = tuple(s + a + b for s, (a, b) in zip(xd.shape, grow))
+            out = xp.full(shape, value, dtype=xd.dtype)
+            out[tuple(slice(a, a + s) for s, (a, _) in zip(xd.shape, grow))] = xd
+            return out
+        return xp.ascontiguousarray(xd)
+
+    @staticmethod
+    def backward(ctx, g):
+        return PadConstant.apply(g, tuple((-a, -b) for a, b in ctx.widths), 0), None, None
+
+
+def pad(input, pad, mode: str = "constant", value=None):
+    """Pad the last len(pad) // 2 dims: ``pad`` = (last_left, last_right, prev_left, ...)."""
+    check_tensor(input, "pad")
+    pad = tuple(int(p) for p in pad)
+    nd = input._data.ndim
+    if len(pad) % 2 or len(pad) // 2 > nd:
+        raise RuntimeError(f"pad(): padding length must be even and at most twice the number of "
+                           f"dims: got pad {list(pad)} for input of shape {list(input.shape)}")
+    if mode != "constant":
+        raise NotImplementedError(f"pad(): mode '{mode}' is not supported (only 'constant')")
+    widths = [(0, 0)] * nd
+    for i in range(len(pad) // 2):
+        widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    for (a, b), s in zip(widths, input._data.shape):
+        if s + a + b < 0:
+            raise RuntimeError(f"pad(): the padded size {s + a + b} of a dim of size {s} is "
+                               f"negative (pad {list(pad)}, input {list(input.shape)})")
+    return PadConstant.apply(input, tuple(widths), 0 if value is None else value)
+
 
 TENSOR_METHODS: dict = {}
 FUNCTIONS: dict = {}

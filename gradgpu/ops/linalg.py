@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import string
+
+from .. import _dtypes
 from ..autograd.function import Function
 from ._common import Tensor, binary_arrays, same_device, xp_of
-from .shape import sum_to_shape, unsqueeze, squeeze
+from .shape import expand, reshape, squeeze, sum_to_shape, unsqueeze
 
 
 class MatMul(Function):
@@ -117,5 +120,190 @@ def outer(input, vec2):
 ger = outer
 
 
+# ---- einsum ----------------------------------------------------------------------------------
+_SUBSCRIPTS = string.ascii_letters
+
+
+class Einsum(Function):
+    """y = einsum(terms -> out, *operands) (operands already expanded to consistent sizes);
+    d operand_i = einsum of g with the other operands -> term_i (repeated subscripts of term_i
+    put back on the diagonal with identity operands, subscripts found nowhere else broadcast)"""
+
+    @staticmethod
+    def forward(ctx, spec, *operands):
+        terms, out, sizes = spec
+        ctx.spec = spec
+        ctx.save_for_backward(*operands)
+        arrays = [t._data for t in operands]
+        xp = xp_of(operands[0])
+        return xp.asarray(xp.einsum(",".join(terms) + "->" + out, *arrays, optimize=True))
+
+    @staticmethod
+    def backward(ctx, g):
+        operands = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grads = [_einsum_operand_grad(g, operands, ctx.spec, i) if need[i + 1] else None
+                 for i in range(len(operands))]
+        return (None, *grads)
+
+
+def _einsum_operand_grad(g, operands, spec, i):
+    terms, out, sizes = spec
+    used = set(out).union(*terms)
+    free = [c for c in _SUBSCRIPTS if c not in used]
+    target, deltas, seen = [], [], set()
+    for c in terms[i]:
+        if c in seen:  # a repeated subscript (diagonal): a fresh one tied to it by an identity
+            f = free.pop()
+            deltas.append((c, f))
+            target.append(f)
+        else:
+            seen.add(c)
+            target.append(c)
+    subs = [out] + [t for j, t in enumerate(terms) if j != i] + [c + f for c, f in deltas]
+    avail = set().union(*subs)
+    computed = "".join(c for c in target if c in avail)
+    xp = xp_of(g)
+    ops = ([g] + [t for j, t in enumerate(operands) if j != i]
+           + [Tensor._make(xp.eye(sizes[c], dtype=g._data.dtype)) for c, _ in deltas])
+    new_sizes = dict(sizes, **{f: sizes[c] for c, f in deltas})
+    if subs == [computed]:
+        grad = g
+    else:
+        grad = Einsum.apply((tuple(subs), computed, new_sizes), *ops)
+    if len(computed) != len(target):  # subscripts summed only inside this operand: broadcast
+        shape = tuple(new_sizes[c] for c in target)
+        grad = expand(reshape(grad, tuple(s if c in avail else 1 for c, s in zip(target, shape))),
+                      shape)
+    return grad
+
+
+def _einsum_error(msg):
+    return RuntimeError(f"einsum(): {msg}")
+
+
+def _einsum_tokens(term, start, which):
+    """Subscripts of one term; None stands for its ellipsis."""
+    tokens, k = [], 0
+    while k < len(term):
+        if term.startswith("...", k):
+            if None in tokens:
+                raise _einsum_error(f"found '.' for {which} for which an ellipsis was already "
+                                    "found")
+            tokens.append(None)
+            k += 3
+            continue
+        c = term[k]
+        if c == ".":
+            raise _einsum_error(f"found '.' for {which} that is not part of any ellipsis")
+        if c not in _SUBSCRIPTS:
+            raise _einsum_error(f"invalid subscript given at index {start + k} in the equation "
+                                "string, subscripts must be in [a-zA-Z]")
+        tokens.append(c)
+        k += 1
+    return tokens
+
+
+def _parse_einsum(equation, shapes):
+    """(terms, out, sizes): one subscript per dim of every operand (ellipses replaced by
+    unused letters, right-aligned), the output subscripts, and each subscript's size."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    raw = lhs.split(",")
+    if len(raw) > len(shapes):
+        raise _einsum_error(f"fewer operands were provided than specified in the equation "
+                            f"'{equation}' ({len(shapes)} given, {len(raw)} specified)")
+    if len(raw) < len(shapes):
+        raise _einsum_error(f"more operands were provided than specified in the equation "
+                            f"'{equation}' ({len(shapes)} given, {len(raw)} specified)")
+    parsed, start = [], 0
+    for i, term in enumerate(raw):
+        parsed.append(_einsum_tokens(term, start, f"operand {i}"))
+        start += len(term) + 1
+    out_tokens = _einsum_tokens(rhs, start + 1, "the output") if arrow else None
+
+    ell_dims = []
+    for i, (tokens, shape) in enumerate(zip(parsed, shapes)):
+        named = len(tokens) - (None in tokens)
+        if None not in tokens and named != len(shape):
+            raise _einsum_error(f"the number of subscripts in the equation ({named}) does not "
+                                f"match the number of dimensions ({len(shape)}) for operand {i} "
+                                "and no ellipsis was given")
+        if named > len(shape):
+            raise _einsum_error(f"the number of subscripts in the equation ({named}) is more "
+                                f"than the number of dimensions ({len(shape)}) for operand {i}")
+        ell_dims.append(len(shape) - named if None in tokens else 0)
+    used = {c for tokens in parsed for c in tokens if c}
+    ell = [c for c in _SUBSCRIPTS if c not in used][:max(ell_dims, default=0)]
+
+    terms = []
+    for tokens, n in zip(parsed, ell_dims):
+        letters = []
+        for c in tokens:
+            letters.extend(ell[len(ell) - n:] if c is None else [c])
+        terms.append("".join(letters))
+
+    if out_tokens is None:  # implicit output: ellipsis dims, then subscripts seen once, sorted
+        counts: dict = {}
+        for c in "".join(t for tokens in parsed for t in tokens if t):
+            counts[c] = counts.get(c, 0) + 1
+        out = "".join(ell) + "".join(sorted(c for c, k in counts.items() if k == 1))
+    else:
+        out = ""
+        for c in out_tokens:
+            if c is None:
+                out += "".join(ell)
+                continue
+            if c in out:
+                raise _einsum_error(f"output subscript {c} appears more than once in the output")
+            if c not in used:
+                raise _einsum_error(f"output subscript {c} does not appear in the equation for "
+                                    "any input operand")
+            out += c
+
+    sizes: dict = {}
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        mine: dict = {}
+        for c, s in zip(term, shape):
+            if c in mine and mine[c] != s:
+                raise _einsum_error(f"subscript {c} is repeated for operand {i} but the sizes "
+                                    f"don't match, {s} != {mine[c]}")
+            mine[c] = s
+            seen = sizes.get(c, 1)
+            if s != 1 and seen != 1 and s != seen:
+                raise _einsum_error(f"subscript {c} has size {s} for operand {i} which does not "
+                                    f"broadcast with previously seen size {seen} (operand "
+                                    f"shapes {[list(x) for x in shapes]})")
+            sizes[c] = s if seen == 1 else seen
+    return tuple(terms), out, sizes
+
+
+def einsum(equation: str, *operands):
+    """Einstein summation over ``operands`` (or one list of them), with PyTorch's rules:
+    implicit output, ellipsis broadcasting, repeated subscripts (diagonals) and size-1
+    broadcasting."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): equation must be a str, not {type(equation).__name__}")
+    if not operands:
+        raise _einsum_error("must provide at least one operand")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(t).__name__}")
+    same_device("einsum", *operands)
+    terms, out, sizes = _parse_einsum(equation, [tuple(t.shape) for t in operands])
+    dt = operands[0].dtype
+    for t in operands[1:]:
+        dt = _dtypes.promote_types(dt, t.dtype)
+    fixed = []
+    for t, term in zip(operands, terms):
+        t = t.to(dt) if t.dtype is not dt else t
+        full = tuple(sizes[c] for c in term)
+        fixed.append(expand(t, full) if tuple(t.shape) != full else t)
+    return Einsum.apply((terms, out, sizes), *fixed)
+
+
 TENSOR_METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot,
                   "outer": outer, "ger": outer}
+FUNCTIONS = {"einsum": einsum}

@@ -1,6 +1,374 @@
-"""(being written) ops: loss."""
+"""Losses: cross_entropy, nll_loss, binary_cross_entropy(_with_logits), mse, l1, smooth_l1,
+huber — PyTorch's signatures, reductions and edge cases.
+
+cross_entropy is log_softmax followed by a gather of the target log-probabilities (no one-hot is
+formed); its gradient flows back through a scatter-add and log_softmax's fused backward.
+"""
 
 from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Function
+from . import elementwise as ew
+from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from .activation import log_softmax, logsigmoid
+from .layers import ScatterAddFlat
+from .reduction import mean as _mean
+from .reduction import sum as _sum
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction_arg(size_average, reduce, reduction: str) -> str:
+    """The reduction, honouring the deprecated ``size_average`` / ``reduce`` flags."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction: str):
+    if reduction == "mean":
+        return _mean(loss)
+    if reduction == "sum":
+        return _sum(loss)
+    return loss
+
+
+def _const(array) -> Tensor:
+    return Tensor._make(array)
+
+
+# ---- nll / cross_entropy --------------------------------------------------------------------
+class NllPick(Function):
+    """y = -w * x.ravel()[index] (0 where w == 0, even for infinite x);
+    dx = scatter_add(-w * g, index)"""
+
+    @staticmethod
+    def forward(ctx, x, index, w):
+        ctx.index = index
+        ctx.w = w
+        ctx.in_shape = x._data.shape
+        be = backend_of(x._data)
+        with be.quiet():
+            picked = be.take_flat(x._data, index) * -w
+        return be.xp.where(w != 0, picked, 0).astype(x._data.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterAddFlat.apply(g * _const(-ctx.w), ctx.index, ctx.in_shape), None, None
+
+
+def _class_layout(input, target, op: str):
+    """(N, C, rest) for a class-index target; unbatched (C,) inputs count as N = 1."""
+    ish, tsh = tuple(input._data.shape), tuple(target._data.shape)
+    if input._data.ndim == 0:
+        raise ValueError(f"{op}(): input must have at least 1 dimension (the classes), got a "
+                         f"0-d tensor")
+    if input._data.ndim == 1:
+        if tsh != ():
+            raise RuntimeError(f"{op}(): an unbatched input of shape {list(ish)} expects a 0-d "
+                               f"target, got target of shape {list(tsh)}")
+        return 1, ish[0], ()
+    if target._data.ndim != input._data.ndim - 1:
+        raise RuntimeError(f"{op}(): expected target of shape [N, d1, ...] (input shape without "
+                           f"the class dim), got input {list(ish)} and target {list(tsh)}")
+    if ish[0] != tsh[0]:
+        raise ValueError(f"{op}(): Expected input batch_size ({ish[0]}) to match target "
+                         f"batch_size ({tsh[0]}) (input {list(ish)}, target {list(tsh)})")
+    if ish[2:] != tsh[1:]:
+        raise RuntimeError(f"{op}(): size mismatch (got input: {list(ish)}, target: "
+                           f"{list(tsh)})")
+    return ish[0], ish[1], ish[2:]
+
+
+def _check_weight(weight, n_classes: int, op: str):
+    if weight is None:
+        return
+    check_tensor(weight, op, "weight")
+    if weight._data.ndim != 1 or weight._data.shape[0] != n_classes:
+        raise RuntimeError(f"{op}(): weight tensor should be defined either for all "
+                           f"{n_classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+
+
+def _target_weights(input, target, weight, ignore_index: int, op: str):
+    """(flat gather index into input, per-target weight array with 0 on ignored targets,
+    valid mask) for class-index targets; checks every target is in [0, C) or ignored."""
+    n, c, rest = _class_layout(input, target, op)
+    _check_weight(weight, c, op)
+    xp = xp_of(input)
+    t = target._data.astype(xp.int64, copy=False)
+    valid = t != ignore_index
+    if t.size:
+        bad = valid & ((t < 0) | (t >= c))
+        if bool(bad.any()):  # one host sync: out-of-range targets must not reach the gather
+            value = int(t[bad].reshape(-1)[0])
+            raise IndexError(f"{op}(): Target {value} is out of bounds: expected class indices "
+                             f"in [0, {c}) (C = {c}) or ignore_index={ignore_index} (input "
+                             f"{list(input.shape)}, target {list(target.shape)})")
+    safe = xp.where(valid, t, 0)
+    d = math.prod(rest)
+    # flat C-order index of input[n, t, *pos] = (n * C + t) * prod(rest) + pos
+    batch = xp.arange(n, dtype=xp.int64).reshape((n,) + (1,) * len(rest)) if input.ndim > 1 else 0
+    pos = xp.arange(d, dtype=xp.int64).reshape(rest) if rest else 0
+    index = xp.asarray((batch * c + safe) * d + pos)
+    dt = input._data.dtype
+    w = weight._data[safe].astype(dt) if weight is not None else xp.ones(t.shape, dtype=dt)
+    w = xp.asarray(w * valid)
+    return index, w, valid
+
+
+def _nll(logp, target, weight, ignore_index, reduction, op):
+    index, w, valid = _target_weights(logp, target, weight, ignore_index, op)
+    loss = NllPick.apply(logp, index, w)
+    if reduction == "none":
+        return loss, w, valid
+    total = _sum(loss)
+    if reduction == "sum":
+        return total, w, valid
+    be = backend_of(w)
+    with be.quiet():  # all targets ignored: 0 / 0 = NaN, as PyTorch
+        return total / _const(w.sum()), w, valid
+
+
+def _check_class_input(input, target, op: str):
+    check_tensor(input, op)
+    check_tensor(target, op, "target")
+    same_device(op, input, target)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
+             reduce=None, reduction: str = "mean"):
+    """-w[t] * input[n, t, ...] for log-probabilities ``input`` (N, C, ...) or (C,);
+    'mean' divides by the summed weights of the non-ignored targets."""
+    _check_class_input(input, target, "nll_loss")
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    if target._data.dtype.kind not in "iub":
+        raise RuntimeError(f"nll_loss(): expected target dtype to be an integer (Long), but got "
+                           f"{target.dtype}")
+    return _nll(input, target, weight, ignore_index, reduction, "nll_loss")[0]
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+    """nll_loss(log_softmax(input, class dim)) for class-index targets, or
+    -sum(target * log_softmax(input)) over classes for probability targets (same shape)."""
+    op = "cross_entropy"
+    _check_class_input(input, target, op)
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
+                         f"{label_smoothing}")
+    if input._data.ndim == 0:
+        raise ValueError("cross_entropy(): input must have at least 1 dimension (the classes)")
+    class_dim = 0 if input._data.ndim == 1 else 1
+    n_classes = input._data.shape[class_dim]
+    logp = log_softmax(input, class_dim)
+    if target._data.dtype.kind == "f":
+        return _cross_entropy_probs(input, logp, target, weight, ignore_index, reduction,
+                                    label_smoothing, class_dim)
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"cross_entropy(): expected target of an integer (class index) or "
+                           f"floating point (probabilities) dtype, got {target.dtype}")
+    nll, w, valid = _nll(logp, target, weight, ignore_index, reduction, op)
+    if label_smoothing == 0.0:
+        return nll
+    # PyTorch's formula: (1 - ls) * nll + ls / C * smooth, smooth = -sum_c w_c logp_c with
+    # ignored targets zeroed and 'mean' normalised like nll (by the targets' summed weights)
+    wb = logp if weight is None else logp * _broadcast_weight(weight, logp, class_dim)
+    smooth = ew.where(_const(valid), -_sum(wb, class_dim), 0.0)
+    if reduction == "sum":
+        smooth = _sum(smooth)
+    elif reduction == "mean":
+        denom = w.sum() if weight is not None else valid.sum().astype(w.dtype)
+        with backend_of(w).quiet():
+            smooth = _sum(smooth) / _const(denom)
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _broadcast_weight(weight, like, class_dim):
+    shape = [1] * like._data.ndim
+    shape[class_dim] = weight._data.shape[0]
+    return weight.reshape(shape)
+
+
+def _cross_entropy_probs(input, logp, target, weight, ignore_index, reduction, ls, class_dim):
+    op = "cross_entropy"
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}(): a floating point (probability) target must have the input's "
+                           f"shape: input {list(input.shape)}, target {list(target.shape)}")
+    if ignore_index != -100:
+        raise RuntimeError(f"{op}(): ignore_index is not supported for floating point target")
+    n_classes = input._data.shape[class_dim]
+    _check_weight(weight, n_classes, op)
+    if ls > 0:
+        target = target * (1.0 - ls) + ls / n_classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _broadcast_weight(weight, logp, class_dim)
+    loss = -_sum(prod, class_dim)
+    if reduction == "mean":
+        n = input._data.size // n_classes if n_classes else 0
+        with backend_of(input._data).quiet():
+            return _sum(loss) / n if n else _sum(loss) * float("nan")
+    return _reduce(loss, reduction)
+
+
+# ---- binary cross entropy -------------------------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """l = -(t log x + (1 - t) log(1 - x)), each log clamped to >= -100;
+    dx = g (x - t) / max(x (1 - x), 1e-12),  dt = g (log(1 - x) - log x) (clamped logs)"""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        be = backend_of(x._data)
+        xp = be.xp
+        xd, td = x._data, t._data
+        ctx.save_for_backward(x, t)
+        with be.quiet():
+            log_x = xp.maximum(xp.log(xd), -100)
+            log_1mx = xp.maximum(xp.log1p(-xd), -100)
+            return ((td - 1) * log_1mx - td * log_x).astype(xd.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        dx = g * (x - t) / ew.clamp(x * (1 - x), min=1e-12) if need[0] else None
+        dt = None
+        if need[1]:
+            dt = g * (ew.clamp(ew.log1p(-x), min=-100) - ew.clamp(ew.log(x), min=-100))
+        return dx, dt
+
+
+def _check_same_size(input, target, op: str, message: str):
+    check_tensor(input, op)
+    check_tensor(target, op, "target")
+    same_device(op, input, target)
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(message.format(t=target.shape, i=input.shape))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean"):
+    """-w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1] (logs clamped >= -100)."""
+    op = "binary_cross_entropy"
+    _check_same_size(input, target, op, "binary_cross_entropy(): Using a target size ({t}) that "
+                     "is different to the input size ({i}) is deprecated. Please ensure they "
+                     "have the same size.")
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    xd = input._data
+    if xd.dtype.kind != "f":
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    if xd.size and bool((~((xd >= 0) & (xd <= 1))).any()):
+        raise RuntimeError(f"{op}(): all elements of input should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None):
+    """(1 - t) x - (1 + (pos_weight - 1) t) log(sigmoid(x)), times weight: BCE of sigmoid(x)
+    computed stably for any logits."""
+    op = "binary_cross_entropy_with_logits"
+    _check_same_size(input, target, op, "binary_cross_entropy_with_logits(): Target size ({t}) "
+                     "must be the same as input size ({i})")
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    same_device(op, input, weight, pos_weight)
+    ls = logsigmoid(input)
+    if pos_weight is not None:
+        loss = (1 - target) * input - ((pos_weight - 1) * target + 1) * ls
+    else:
+        loss = (1 - target) * input - ls
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ---- regression losses ----------------------------------------------------------------------
+def _difference(input, target, op: str):
+    """input - target, with PyTorch's warning when the shapes differ (and broadcast)."""
+    check_tensor(input, op)
+    check_tensor(target, op, "target")
+    same_device(op, input, target)
+    if tuple(input.shape) != tuple(target.shape):
+        try:
+            np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+        except ValueError:
+            raise RuntimeError(f"{op}(): the size of input {list(input.shape)} and target "
+                               f"{list(target.shape)} cannot be broadcast together") from None
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      f"to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
+    return input - target
+
+
+def _weighted(loss, weight, input, reduction, op: str, mean_by_weight: bool):
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}(): Weights and input must have the same size (weight "
+                         f"{list(weight.shape)}, input {list(input.shape)}).")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return _sum(loss) / _sum(weight)
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+             weight=None):
+    """(input - target)^2, reduced ('mean' with weight: sum(w l) / sum(w))."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    d = _difference(input, target, "mse_loss")
+    return _weighted(d * d, weight, input, reduction, "mse_loss", True)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+            weight=None):
+    """|input - target|, reduced ('mean' with weight: sum(w l) / sum(w))."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    d = _difference(input, target, "l1_loss")
+    return _weighted(ew.abs(d), weight, input, reduction, "l1_loss", True)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere (d = input - target)."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = _difference(input, target, "smooth_l1_loss")
+    a = ew.abs(d)
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(ew.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
+    """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) elsewhere (d = input - target)."""
+    reduction = _reduction_arg(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = _difference(input, target, "huber_loss")
+    a = ew.abs(d)
+    loss = ew.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _weighted(loss, weight, input, reduction, "huber_loss", False)
+
 
 TENSOR_METHODS: dict = {}
 FUNCTIONS: dict = {}

@@ -1,0 +1,136 @@
+"""Shape/joining semantics beyond the registry: views share memory and the version counter,
+cat's dtype promotion and legacy empty skipping, split sizes, and the error contracts."""
+
+from __future__ import annotations
+
+import pytest
+
+import gradgpu
+
+
+@pytest.mark.parametrize("make_view", [
+    lambda x: x.narrow(1, 1, 2),
+    lambda x: x.select(0, 1),
+    lambda x: x.split(2, dim=1)[1],
+    lambda x: x.chunk(2, dim=0)[1],
+    lambda x: x.unbind(1)[2],
+    lambda x: x.diagonal(),
+])
+def test_slices_are_views_sharing_memory_and_version(make_view):
+    x = gradgpu.zeros(2, 3)
+    v = make_view(x)
+    v.fill_(7.0)
+    assert (x == 7.0).sum().item() == v.numel()  # the write went through to x
+    assert x._version == v._version == 1
+    x.zero_()
+    assert v.sum().item() == 0.0 and v._version == 2
+
+
+def test_view_write_invalidates_saved_base():
+    x = gradgpu.ones(2, 3, requires_grad=True)
+    with gradgpu.no_grad():
+        base = x * 1.0
+    base.requires_grad_()
+    y = base * base
+    with gradgpu.no_grad():
+        base.select(0, 0).fill_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_flip_copies():
+    x = gradgpu.arange(3.0)
+    f = x.flip(0)
+    f[0] = 10.0
+    assert x.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_cat_promotes_dtypes_and_skips_legacy_empty():
+    a = gradgpu.tensor([1, 2])
+    b = gradgpu.tensor([0.5], dtype=gradgpu.float16)
+    out = gradgpu.cat([a, b])
+    assert out.dtype is gradgpu.float16 and out.tolist() == [1.0, 2.0, 0.5]
+    assert gradgpu.cat([gradgpu.ones(2, 2), gradgpu.zeros(0)]).shape == (2, 2)
+    assert gradgpu.cat([gradgpu.tensor([True]), gradgpu.tensor([2])]).dtype is gradgpu.int64
+    assert gradgpu.concat is gradgpu.cat and gradgpu.concatenate is gradgpu.cat
+
+
+def test_cat_gradient_splits_and_casts_back():
+    a = gradgpu.ones(2, dtype=gradgpu.float32, requires_grad=True)
+    b = gradgpu.ones(1, dtype=gradgpu.float64, requires_grad=True)
+    e = gradgpu.zeros(0, requires_grad=True)
+    out = gradgpu.cat([a, e, b])
+    assert out.dtype is gradgpu.float64
+    (out * gradgpu.tensor([1.0, 2.0, 3.0], dtype=gradgpu.float64)).sum().backward()
+    assert a.grad.dtype is gradgpu.float32 and a.grad.tolist() == [1.0, 2.0]
+    assert b.grad.tolist() == [3.0] and e.grad.shape == (0,)
+
+
+def test_split_and_chunk_sizes():
+    x = gradgpu.arange(7.0)
+    assert [t.numel() for t in x.split(3)] == [3, 3, 1]
+    assert [t.numel() for t in x.split([2, 0, 5])] == [2, 0, 5]
+    assert [t.numel() for t in x.chunk(3)] == [3, 3, 1]
+    assert [t.numel() for t in gradgpu.arange(5.0).chunk(4)] == [2, 2, 1]
+    assert [t.shape for t in gradgpu.zeros(0).chunk(2)] == [(0,), (0,)]
+    assert [t.shape for t in gradgpu.zeros(2, 0).split(3, dim=1)] == [(2, 0)]
+
+
+def test_repeat_tile_repeat_interleave_values():
+    x = gradgpu.tensor([[1, 2]])
+    assert x.repeat(2, 2).tolist() == [[1, 2, 1, 2], [1, 2, 1, 2]]
+    assert x.repeat(2, 1, 1).shape == (2, 1, 2)
+    assert gradgpu.tile(gradgpu.tensor([1, 2]), (2, 1)).tolist() == [[1, 2], [1, 2]]
+    assert x.repeat_interleave(2).tolist() == [1, 1, 2, 2]
+    assert gradgpu.repeat_interleave(gradgpu.tensor([2, 0, 1])).tolist() == [0, 0, 2]
+    y = gradgpu.tensor([1.0, 2.0], requires_grad=True)
+    y.repeat_interleave(gradgpu.tensor([3, 1])).sum().backward()
+    assert y.grad.tolist() == [3.0, 1.0]
+
+
+def test_tril_triu_diag_values():
+    x = gradgpu.arange(1.0, 10.0).reshape(3, 3)
+    assert gradgpu.tril(x, -1).tolist() == [[0, 0, 0], [4, 0, 0], [7, 8, 0]]
+    assert x.triu(1).tolist() == [[0, 2, 3], [0, 0, 6], [0, 0, 0]]
+    assert gradgpu.diag(x, -1).tolist() == [4.0, 8.0]
+    assert gradgpu.diag(gradgpu.tensor([1.0, 2.0])).tolist() == [[1, 0], [0, 2]]
+    assert gradgpu.roll(gradgpu.arange(4), 1).tolist() == [3, 0, 1, 2]
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: gradgpu.cat([gradgpu.zeros(2, 3), gradgpu.zeros(3, 4)]), RuntimeError,
+     r"Expected size 3 but got size 4 for tensor number 1 in the list "
+     r"\(shapes \[2, 3\] and \[3, 4\]\)"),
+    (lambda: gradgpu.cat([gradgpu.zeros(2, 3), gradgpu.zeros(2)]), RuntimeError,
+     r"same number of dimensions: got 2 and 1"),
+    (lambda: gradgpu.cat([gradgpu.zeros(2), gradgpu.zeros(2)], 1), IndexError,
+     r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"),
+    (lambda: gradgpu.cat([gradgpu.tensor(1.0)]), RuntimeError,
+     r"zero-dimensional tensor \(at position 0\) cannot be concatenated"),
+    (lambda: gradgpu.cat([]), ValueError, r"expected a non-empty list of Tensors"),
+    (lambda: gradgpu.cat(gradgpu.zeros(2)), TypeError, r"must be tuple of Tensors, not Tensor"),
+    (lambda: gradgpu.stack([gradgpu.zeros(2, 3), gradgpu.zeros(3, 3)]), RuntimeError,
+     r"stack expects each tensor to be equal size, but got \[2, 3\] at entry 0 and \[3, 3\] "
+     r"at entry 1"),
+    (lambda: gradgpu.stack([gradgpu.zeros(2)], 3), IndexError, r"Dimension out of range"),
+    (lambda: gradgpu.zeros(5).split([2, 2]), RuntimeError,
+     r"split_sizes to sum exactly to 5"),
+    (lambda: gradgpu.zeros(5).split(0), RuntimeError, r"split_size can only be 0"),
+    (lambda: gradgpu.zeros(5).chunk(0), RuntimeError, r"greater than 0, got: 0"),
+    (lambda: gradgpu.zeros(2, 3).narrow(1, 2, 2), RuntimeError,
+     r"start \(2\) \+ length \(2\) exceeds dimension size \(3\)"),
+    (lambda: gradgpu.zeros(2, 3).narrow(1, 5, 0), IndexError, r"start out of range"),
+    (lambda: gradgpu.zeros(2, 3).select(1, 3), IndexError,
+     r"select\(\): index 3 out of range for tensor of size \[2, 3\] at dimension 1"),
+    (lambda: gradgpu.zeros(2, 3).unbind(2), IndexError, r"Dimension out of range"),
+    (lambda: gradgpu.zeros(2, 3).repeat(2), RuntimeError,
+     r"can not be smaller than number of dimensions of tensor"),
+    (lambda: gradgpu.zeros(3).tril(), RuntimeError, r"at least 2 dimensions"),
+    (lambda: gradgpu.zeros(2, 2).diagonal(0, 1, -1), RuntimeError, r"cannot be identical"),
+    (lambda: gradgpu.zeros(2, 2).flip((0, 0)), RuntimeError, r"multiple times"),
+    (lambda: gradgpu.zeros(2).repeat_interleave(gradgpu.tensor([1, 2, 3])), RuntimeError,
+     r"repeats must have the same size as input along dim"),
+])
+def test_shape_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
