@@ -38,6 +38,12 @@ def _tensor_list(x, what: str) -> list:
                     f"{type(x).__name__}")
 
 
+def _xp(t):
+    from ..backend import backend_of
+
+    return backend_of(t._data).xp
+
+
 def _make_grads(outputs, grads, where: str) -> list:
     """Check or create (ones for scalars) the gradient of each output."""
     from ..tensor import Tensor
@@ -60,9 +66,9 @@ def _make_grads(outputs, grads, where: str) -> list:
         if g is None:
             if o._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = Tensor._make(o._data.dtype.type(1) + o._data * 0)
+            g = Tensor._make(_xp(o).ones_like(o._data))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(o._data * 0 + g)
+            g = Tensor._make(_xp(o).full_like(o._data, g))
         else:
             if g._data.shape != o._data.shape:
                 raise RuntimeError(

@@ -15,6 +15,7 @@ Data flow of one call (``backward`` or ``grad``):
 from __future__ import annotations
 
 from .._dtypes import from_numpy_dtype
+from ..backend import backend_of
 from .function import _FREED_MESSAGE, AccumulateGrad
 from .grad_mode import _state
 
@@ -241,7 +242,7 @@ def _materialize(node, grads, Tensor):
     for i, g in enumerate(out):
         if g is None and node._output_meta[i] is not None:
             shape, dtype = node._output_meta[i]
-            out[i] = Tensor._make(like._data.__array_namespace__().zeros(shape, dtype))
+            out[i] = Tensor._make(backend_of(like._data).xp.zeros(shape, dtype))
     return out
 
 

@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 
+from ..backend import backend_of
+
 
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when an analytical gradient disagrees with the numerical one."""
@@ -63,7 +65,7 @@ def _analytical_jacobians(func, inputs, wrt):
     for o in outputs:
         for k in range(o._data.size):
             if o._requires_grad:
-                g = Tensor._make(o._data * 0)
+                g = Tensor._make(backend_of(o._data).xp.zeros_like(o._data))
                 g._data[np.unravel_index(k, o._data.shape)] = 1
                 grads = autograd_grad(o, [inputs[i] for i in wrt], g, retain_graph=True,
                                       allow_unused=True)

@@ -35,7 +35,7 @@ def init_linear(fan_in: int, fan_out: int, generator):
 
 def main(argv=None) -> float:
     parser = argparse.ArgumentParser(prog="python -m gradgpu.demos spiral", description=__doc__)
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)

@@ -21,6 +21,7 @@ __all__ = [
     "wrap_dim",
     "dims_arg",
     "float_dtype_of",
+    "zeros_like",
     "describe",
 ]
 
@@ -111,12 +112,31 @@ def binary_arrays(a, b, op: str):
     elif isinstance(s, (int, np.integer)):
         s = int(s)
         need = _dtypes.int64.np if kind == "b" else None
+        if kind in "iu":
+            s = _wrap_int(s, td.dtype)
     else:
         s = float(s)
         need = None if kind == "f" else _dtypes.get_default_dtype().np
     if need is not None:
         td = td.astype(need)
     return (td, s) if t_first else (s, td)
+
+
+_INT_BOUNDS: dict = {}
+
+
+def _wrap_int(value: int, dtype) -> int:
+    """A Python int as the tensor's integer type sees it: wrapped modulo 2^bits when out of
+    range (``uint8_tensor + 300`` adds 44, as PyTorch does, where NumPy would raise)."""
+    bounds = _INT_BOUNDS.get(dtype)
+    if bounds is None:
+        info = np.iinfo(dtype)
+        bounds = _INT_BOUNDS[dtype] = (int(info.min), int(info.max))
+    lo, hi = bounds
+    if lo <= value <= hi:
+        return value
+    span = hi - lo + 1
+    return (value - lo) % span + lo
 
 
 def wrap_dim(dim, ndim: int, op: str = "op") -> int:
@@ -136,6 +156,13 @@ def dims_arg(dim, ndim: int, op: str):
                                "dims")
         return axes
     return (wrap_dim(dim, ndim, op),)
+
+
+def zeros_like(t: Tensor) -> Tensor:
+    """A constant zero tensor shaped like t: the gradient of a piecewise-constant function.
+
+    (``g * 0`` would turn inf/nan gradients into nan.)"""
+    return Tensor._make(xp_of(t).zeros_like(t._data))
 
 
 def float_dtype_of(t: Tensor):

@@ -13,7 +13,7 @@ import math
 from .. import _dtypes
 from ..autograd.function import Function
 from . import elementwise as ew
-from ._common import Tensor, backend_of, check_tensor, float_dtype_of, wrap_dim
+from ._common import Tensor, backend_of, check_tensor, float_dtype_of, wrap_dim, zeros_like
 from .reduction import sum as _sum
 
 
@@ -59,7 +59,7 @@ class SoftmaxGrad(Function):
         ctx.save_for_backward(g, y)
         gd, yd = g._data, y._data
         if gd.ndim == 0:
-            return gd * 0
+            return backend_of(gd).xp.zeros_like(gd)
         return backend_of(yd).softmax_bwd(gd, yd, dim)
 
     @staticmethod
@@ -68,7 +68,8 @@ class SoftmaxGrad(Function):
         dim = ctx.dim
         need = ctx.needs_input_grad
         if y.ndim == 0:
-            return gg * 0 if need[0] else None, gg * 0 if need[1] else None, None
+            return (zeros_like(gg) if need[0] else None, zeros_like(gg) if need[1] else None,
+                    None)
         dg = SoftmaxGrad.apply(gg, y, dim) if need[0] else None
         dy = None
         if need[1]:
@@ -102,7 +103,7 @@ class LogSoftmaxGrad(Function):
         ctx.save_for_backward(g, y)
         gd, yd = g._data, y._data
         if gd.ndim == 0:
-            return gd * 0
+            return backend_of(gd).xp.zeros_like(gd)
         return backend_of(yd).log_softmax_bwd(gd, yd, dim)
 
     @staticmethod
@@ -111,7 +112,8 @@ class LogSoftmaxGrad(Function):
         dim = ctx.dim
         need = ctx.needs_input_grad
         if y.ndim == 0:
-            return gg * 0 if need[0] else None, gg * 0 if need[1] else None, None
+            return (zeros_like(gg) if need[0] else None, zeros_like(gg) if need[1] else None,
+                    None)
         p = ew.exp(y)
         dg = gg - _keep(gg * p, dim) if need[0] else None
         dy = -(gg * p) * _keep(g, dim) if need[1] else None
@@ -240,7 +242,7 @@ Elu = _pointwise(
 Hardtanh = _pointwise(
     "Hardtanh", "y = clamp(x, lo, hi);  dx = g where lo < x < hi, else 0 (as PyTorch)",
     lambda be, xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
-    lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, g * 0), "input")
+    lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, zeros_like(g)), "input")
 
 
 def _check_float(input, op: str):

@@ -17,6 +17,7 @@ from ._common import (
     float_dtype_of,
     same_device,
     xp_of,
+    zeros_like,
 )
 
 
@@ -142,7 +143,7 @@ class Pow(Function):
         if need[0]:
             if b is None:
                 e = ctx.scalars[1]
-                ga = g * 0.0 if e == 0 else g * (e * a ** (e - 1))
+                ga = zeros_like(g) if e == 0 else g * (e * a ** (e - 1))
             else:
                 ga = g * b * a ** (b - 1)
         if need[1]:
@@ -173,8 +174,8 @@ class FloorDivide(Function):
     @staticmethod
     def backward(ctx, g):
         need = ctx.needs_input_grad
-        return (g * 0 if need[0] else None,
-                g * 0 if need[1] else None)
+        return (zeros_like(g) if need[0] else None,
+                zeros_like(g) if need[1] else None)
 
 
 class Remainder(Function):
@@ -350,15 +351,15 @@ Sigmoid = _unary("Sigmoid", "y = 1 / (1 + e^-x);  dx = g * y * (1 - y)",
 Relu = _unary("Relu", "y = max(x, 0);  dx = g * [y > 0]", lambda xp, x: xp.maximum(x, 0),
               lambda g, y: g * (y > 0), "output", False)
 Sign = _unary("Sign", "y = sign(x);  dx = 0", lambda xp, x: xp.sign(x),
-              lambda g, _: g * 0, None, False)
+              lambda g, _: zeros_like(g), None, False)
 Floor = _unary("Floor", "y = floor(x);  dx = 0", lambda xp, x: xp.floor(x),
-               lambda g, _: g * 0, None, False)
+               lambda g, _: zeros_like(g), None, False)
 Ceil = _unary("Ceil", "y = ceil(x);  dx = 0", lambda xp, x: xp.ceil(x),
-              lambda g, _: g * 0, None, False)
+              lambda g, _: zeros_like(g), None, False)
 Round = _unary("Round", "y = round half to even(x);  dx = 0", lambda xp, x: xp.round(x),
-               lambda g, _: g * 0, None, False)
+               lambda g, _: zeros_like(g), None, False)
 Trunc = _unary("Trunc", "y = trunc(x);  dx = 0", lambda xp, x: xp.trunc(x),
-               lambda g, _: g * 0, None, False)
+               lambda g, _: zeros_like(g), None, False)
 
 
 def _sigmoid(xp, x):
@@ -596,7 +597,7 @@ class Where(Function):
     def backward(ctx, g):
         cond = ctx.cond
         need = ctx.needs_input_grad
-        zero = g * 0
+        zero = zeros_like(g)
         ga = where(cond, g, zero) if need[1] else None
         gb = where(cond, zero, g) if need[2] else None
         return None, ga, gb
