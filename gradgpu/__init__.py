@@ -5,6 +5,9 @@ from __future__ import annotations
 from . import _dtypes
 from ._device import device
 from ._dtypes import (
+    dtype,
+    finfo,
+    iinfo,
     bool_ as bool,  # noqa: A001 - torch.bool
     float16,
     float32,

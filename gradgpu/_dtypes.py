@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 # Type categories, ordered: a higher category wins in promotion (bool < integer < floating).
@@ -87,13 +85,13 @@ def as_dtype(spec) -> dtype:
     return from_numpy_dtype(spec)
 
 
-# ---- default dtype (thread-shared, like torch.set_default_dtype) --------------------------
-_default = threading.local()
+# ---- default dtype (process-wide, like torch.set_default_dtype) ---------------------------
+_default = [float32]
 
 
 def get_default_dtype() -> dtype:
     """The dtype of Python floats turned into tensors (float32 unless changed)."""
-    return getattr(_default, "dtype", float32)
+    return _default[0]
 
 
 def set_default_dtype(d) -> None:
@@ -101,7 +99,47 @@ def set_default_dtype(d) -> None:
     d = as_dtype(d)
     if not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
-    _default.dtype = d
+    _default[0] = d
+
+
+# ---- numeric limits -----------------------------------------------------------------------
+class finfo:
+    """Limits of a floating dtype (``gradgpu.finfo(gradgpu.float32).min`` ...)."""
+
+    def __init__(self, type=None) -> None:
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo(): {d} is not a floating point dtype; use iinfo")
+        info = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
+                f"eps={self.eps}, smallest_normal={self.tiny}, bits={self.bits}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype."""
+
+    def __init__(self, type) -> None:
+        d = as_dtype(type)
+        if d.category != _INT:
+            raise TypeError(f"iinfo(): {d} is not an integer dtype; use finfo")
+        info = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.max = int(info.max)
+        self.min = int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"
 
 
 # ---- promotion ----------------------------------------------------------------------------

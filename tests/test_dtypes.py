@@ -152,3 +152,28 @@ def test_can_cast_is_category_based():
     assert not gradgpu.can_cast(F32, I64)
     assert not gradgpu.can_cast(I32, B)
     assert gradgpu.can_cast(F64, F16)
+
+
+def test_finfo_and_iinfo_match_numpy_limits():
+    import numpy as np
+
+    assert gradgpu.finfo(gradgpu.float32).min == float(np.finfo(np.float32).min)
+    assert gradgpu.finfo(gradgpu.float16).eps == float(np.finfo(np.float16).eps)
+    assert gradgpu.finfo().bits == 32  # the default dtype
+    assert gradgpu.iinfo(gradgpu.int8).max == 127
+    assert gradgpu.iinfo(gradgpu.uint8).min == 0
+    with pytest.raises(TypeError, match="not a floating point dtype"):
+        gradgpu.finfo(gradgpu.int32)
+    with pytest.raises(TypeError, match="not an integer dtype"):
+        gradgpu.iinfo(gradgpu.float32)
+
+
+def test_default_dtype_is_process_wide():
+    import threading
+
+    gradgpu.set_default_dtype(gradgpu.float64)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(gradgpu.tensor(1.5).dtype))
+    worker.start()
+    worker.join()
+    assert seen == [gradgpu.float64]

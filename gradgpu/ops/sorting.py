@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .. import _dtypes
 from ._common import Tensor, check_tensor, wrap_dim, xp_of
-from .reduction import SelectEven, reshape, return_type, take_along
+from .reduction import SelectEven, return_type, take_along
+from .shape import reshape
 
 
 def _sorted_indices(xp, xd, axis, descending):

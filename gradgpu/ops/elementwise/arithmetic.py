@@ -1,0 +1,265 @@
+"""Arithmetic: add, sub, mul, div, pow, floor_divide, remainder and square, with the reflected
+forms (``radd``, ``rtruediv``...) that Python's operators use."""
+
+from __future__ import annotations
+
+from ... import _dtypes
+from ...autograd.function import Function
+from .._common import Tensor, backend_of, binary_arrays, xp_of, zeros_like
+from ._binary import _apply_binary, _reflected
+from .selection import where
+from .unary import log, trunc
+
+
+# ---- arithmetic -----------------------------------------------------------------------------
+class Add(Function):
+    """y = a + b;  da = g,  db = g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "add")
+        return ad + bd
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (g if need[1] else None)
+
+
+class Sub(Function):
+    """y = a - b;  da = g,  db = -g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "sub")
+        return ad - bd
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (-g if need[1] else None) if need[1] else None
+
+
+class Mul(Function):
+    """y = a * b;  da = g * b,  db = g * a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "mul")
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a, b)
+        return ad * bd
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        need = ctx.needs_input_grad
+        return (g * b if need[0] else None,
+                g * a if need[1] else None)
+
+
+class Div(Function):
+    """y = a / b;  da = g / b,  db = -g * a / b^2"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "div")
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a, b)
+        if getattr(ad, "dtype", None) is not None and ad.dtype.kind != "f" or (
+            getattr(bd, "dtype", None) is not None and bd.dtype.kind != "f"
+        ):
+            ad = _to_float(ad, a)
+            bd = _to_float(bd, b)
+        with _quiet(a, b):
+            return ad / bd
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        need = ctx.needs_input_grad
+        ga = g / b if need[0] else None
+        gb = -g * a / (b * b) if need[1] else None
+        return ga, gb
+
+
+def _to_float(arr, ref):
+    """int/bool operands of true division compute in the default float dtype."""
+    if not hasattr(arr, "dtype") or arr.dtype.kind == "f":
+        return arr
+    return arr.astype(_dtypes.get_default_dtype().np)
+
+
+def _quiet(a, b=None):
+    t = a if isinstance(a, Tensor) else b
+    return backend_of(t._data).quiet()
+
+
+class Pow(Function):
+    """y = a ** b;  da = g * b * a^(b-1),  db = g * y * log(a) (0 where a == 0 and b >= 0)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "pow")
+        if isinstance(b, Tensor) and isinstance(a, (int, bool)) and b._data.dtype.kind == "f":
+            ad = float(ad)
+        with _quiet(a, b):
+            y = Tensor._make(ad ** bd)
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None, y)
+        ctx.scalars = (a, b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        ga = gb = None
+        if need[0]:
+            if b is None:
+                e = ctx.scalars[1]
+                ga = zeros_like(g) if e == 0 else g * (e * a ** (e - 1))
+            else:
+                ga = g * b * a ** (b - 1)
+        if need[1]:
+            if a is None:
+                base = ctx.scalars[0]
+                gb = g * y * _log_scalar(base)
+            else:
+                log_a = where((a == 0) & (b >= 0), 0.0, log(a))
+                gb = g * y * log_a
+        return ga, gb
+
+
+def _log_scalar(x):
+    import math
+
+    return math.log(x) if x > 0 else (float("-inf") if x == 0 else float("nan"))
+
+
+class FloorDivide(Function):
+    """y = floor(a / b);  da = 0,  db = 0 (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "floor_divide")
+        with _quiet(a, b):
+            return ad // bd
+
+    @staticmethod
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        return (zeros_like(g) if need[0] else None,
+                zeros_like(g) if need[1] else None)
+
+
+class Remainder(Function):
+    """y = a - floor(a / b) * b (sign of b, Python's %);  da = g,  db = -g * floor(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "remainder")
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a, b)
+        with _quiet(a, b):
+            return xp_of(a if isinstance(a, Tensor) else b).remainder(ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        need = ctx.needs_input_grad
+        ga = g if need[0] else None
+        gb = -g * floor_divide(a, b).detach() if need[1] else None
+        return ga, gb
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _apply_binary(Add, input, other, "add")
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _apply_binary(Sub, input, other, "sub")
+
+
+def mul(input, other):
+    """input * other, broadcasting."""
+    return _apply_binary(Mul, input, other, "mul")
+
+
+def div(input, other, *, rounding_mode=None):
+    """input / other (true division; ``rounding_mode`` 'trunc' or 'floor' rounds)."""
+    if rounding_mode is None:
+        return _apply_binary(Div, input, other, "div")
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        q = _apply_binary(Div, input, other, "div")
+        out = trunc(q)
+        kinds = {x._data.dtype.kind for x in (input, other) if isinstance(x, Tensor)}
+        if "f" not in kinds and not any(isinstance(x, float) for x in (input, other)):
+            return out.to(_dtypes.result_type(input, other))
+        return out
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"'{rounding_mode}'"
+    )
+
+
+def pow(input, exponent):
+    """input ** exponent (either may be a number)."""
+    return _apply_binary(Pow, input, exponent, "pow")
+
+
+def floor_divide(input, other):
+    """floor(input / other)."""
+    return _apply_binary(FloorDivide, input, other, "floor_divide")
+
+
+def remainder(input, other):
+    """Python-style modulus (result has the sign of ``other``)."""
+    return _apply_binary(Remainder, input, other, "remainder")
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    return sub(other, input, alpha=alpha)
+
+
+radd = _reflected(add)
+rmul = _reflected(mul)
+rtruediv = _reflected(div)
+rpow = _reflected(pow)
+rfloordiv = _reflected(floor_divide)
+rmod = _reflected(remainder)
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+def square(input):
+    """input * input."""
+    return mul(input, input)
+
+
+TENSOR_METHODS = {
+    name: globals()[name]
+    for name in "add sub mul div pow floor_divide remainder true_divide square".split()
+}
+TENSOR_METHODS.update(multiply=mul, divide=div, subtract=sub)
+FUNCTIONS = {"rsub": rsub}

@@ -1,0 +1,177 @@
+"""Ops that pick between values elementwise: clamp (clip, clamp_min, clamp_max),
+maximum/minimum, and where."""
+
+from __future__ import annotations
+
+from ...autograd.function import Function
+from .._common import Tensor, binary_arrays, same_device, xp_of, zeros_like
+from ._binary import _apply_binary
+
+
+# ---- clamp / maximum / minimum / where ------------------------------------------------------
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, dlo/dhi = g where they bind"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = xp_of(x)
+        y = x._data
+        lo_d = lo._data if isinstance(lo, Tensor) else lo
+        hi_d = hi._data if isinstance(hi, Tensor) else hi
+        if lo is not None:
+            y = xp.maximum(y, lo_d)
+        if hi is not None:
+            y = xp.minimum(y, hi_d)
+        ctx.save_for_backward(x, lo if isinstance(lo, Tensor) else None,
+                              hi if isinstance(hi, Tensor) else None)
+        ctx.bounds = (lo, hi)
+        return y.astype(x._data.dtype, copy=False) if y.dtype != x._data.dtype else y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo_t, hi_t = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        lo = lo_t if lo_t is not None else lo
+        hi = hi_t if hi_t is not None else hi
+        need = ctx.needs_input_grad
+        keep = None  # where x itself is the result
+        if lo is not None:
+            keep = x >= lo
+        if hi is not None:
+            keep = (x <= hi) if keep is None else keep & (x <= hi)
+        gx = (g * keep if keep is not None else g) if need[0] else None
+        glo = ghi = None
+        if need[1]:
+            lo_binds = x < lo
+            glo = g * (lo_binds & (lo <= hi) if hi is not None else lo_binds)
+        if need[2]:
+            hi_binds = x > hi
+            ghi = g * (hi_binds | (hi < lo) if lo is not None else hi_binds)
+        return gx, glo, ghi
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be a number or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    same_device("clamp", input, min, max)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+class Maximum(Function):
+    """y = max(a, b);  da = g where a > b, db = g where b > a, ties split g / 2 each"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "maximum")
+        ctx.save_for_backward(a, b)
+        return xp_of(a).maximum(ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_grads(ctx, g, a, b, a > b)
+
+
+class Minimum(Function):
+    """y = min(a, b);  da = g where a < b, db = g where b < a, ties split g / 2 each"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "minimum")
+        ctx.save_for_backward(a, b)
+        return xp_of(a).minimum(ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _minmax_grads(ctx, g, a, b, a < b)
+
+
+def _minmax_grads(ctx, g, a, b, a_wins):
+    tie = a == b
+    half = g * 0.5
+    need = ctx.needs_input_grad
+    ga = where(tie, half, g * a_wins) if need[0] else None
+    gb = where(tie, half, g * ~(a_wins | tie)) if need[1] else None
+    return ga, gb
+
+
+def maximum(input, other):
+    """Elementwise maximum of two tensors (NaN propagates)."""
+    _require_tensors("maximum", input, other)
+    return _apply_binary(Maximum, input, other, "maximum")
+
+
+def minimum(input, other):
+    """Elementwise minimum of two tensors (NaN propagates)."""
+    _require_tensors("minimum", input, other)
+    return _apply_binary(Minimum, input, other, "minimum")
+
+
+def _require_tensors(op, *xs):
+    for x in xs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(x).__name__}")
+
+
+class Where(Function):
+    """y = cond ? a : b;  da = g where cond, db = g where not cond"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ad, bd = binary_arrays(a, b, "where")
+        ctx.cond = cond  # bool: never differentiated, so no version check needed
+        return xp_of(cond).where(cond._data, ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond = ctx.cond
+        need = ctx.needs_input_grad
+        zero = zeros_like(g)
+        ga = where(cond, g, zero) if need[1] else None
+        gb = where(cond, zero, g) if need[2] else None
+        return None, ga, gb
+
+
+def where(condition, input=None, other=None):
+    """Elementwise select: ``input`` where condition is True, else ``other``.
+
+    With one argument, the indices of the True elements (like ``nonzero(as_tuple=True)``).
+    """
+    if input is None and other is None:
+        from ..indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor) or condition._data.dtype.kind != "b":
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got "
+            f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
+        )
+    same_device("where", condition, input, other)
+    try:
+        return Where.apply(condition, input, other)
+    except ValueError as exc:
+        if "broadcast" in str(exc):
+            shapes = [list(x.shape) for x in (condition, input, other) if isinstance(x, Tensor)]
+            raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
+        raise
+
+
+TENSOR_METHODS = {
+    name: globals()[name]
+    for name in "clamp clip clamp_min clamp_max maximum minimum".split()
+}
+TENSOR_METHODS.update(where=lambda self, condition, other: where(condition, self, other))
+FUNCTIONS = {"where": where}

@@ -1,0 +1,87 @@
+"""View and shape ops: reshape/view, expand, permute/transpose, (un)squeeze, flatten, the
+``sum_to_shape`` reduction every broadcasting backward relies on; slicing views (narrow, select,
+split, chunk, unbind, diagonal), repeat/tile/repeat_interleave, cat/stack, flip/roll, tril/triu.
+
+Views share the input's array (and version counter), like PyTorch's views. Every slicing view
+goes through one op, ``Slice``, whose backward ``SliceScatter`` is itself differentiable.
+"""
+
+from __future__ import annotations
+
+from . import joining, reorder, slicing, views
+from .joining import (
+    Cat,
+    Repeat,
+    cat,
+    concat,
+    concatenate,
+    hstack,
+    repeat,
+    repeat_interleave,
+    row_stack,
+    stack,
+    tile,
+    vstack,
+)
+from .reorder import (
+    DiagEmbed,
+    Diagonal,
+    DiagonalScatter,
+    Flip,
+    Roll,
+    Triangle,
+    diag,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    roll,
+    tril,
+    triu,
+)
+from .slicing import Slice, SliceScatter, chunk, narrow, select, split, unbind
+from .views import (
+    Contiguous,
+    Expand,
+    Permute,
+    Reshape,
+    T,
+    broadcast_tensors,
+    broadcast_to,
+    contiguous,
+    expand,
+    expand_as,
+    flatten,
+    movedim,
+    mT,
+    permute,
+    reshape,
+    reshape_as,
+    squeeze,
+    sum_to_shape,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unflatten,
+    unsqueeze,
+    view,
+    view_as,
+)
+
+__all__ = [
+    "Repeat", "repeat", "tile", "repeat_interleave", "Cat", "cat", "concat", "concatenate",
+    "stack", "hstack", "vstack", "row_stack", "Flip", "flip", "fliplr", "flipud", "Roll", "roll",
+    "Triangle", "tril", "triu", "Diagonal", "DiagonalScatter", "diagonal", "DiagEmbed", "diag",
+    "Slice", "SliceScatter", "narrow", "select", "split", "chunk", "unbind", "Reshape", "reshape",
+    "view", "view_as", "reshape_as", "flatten", "unflatten", "Expand", "expand", "expand_as",
+    "broadcast_to", "broadcast_tensors", "Permute", "permute", "transpose", "swapaxes",
+    "swapdims", "t", "T", "mT", "movedim", "unsqueeze", "squeeze", "sum_to_shape", "Contiguous",
+    "contiguous",
+]
+
+TENSOR_METHODS = {
+    **views.TENSOR_METHODS, **slicing.TENSOR_METHODS, **joining.TENSOR_METHODS,
+    **reorder.TENSOR_METHODS,
+}
+FUNCTIONS = {**joining.FUNCTIONS, **views.FUNCTIONS}

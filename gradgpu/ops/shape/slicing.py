@@ -1,0 +1,142 @@
+"""Slicing views: narrow, select, split, chunk and unbind, all through one op, ``Slice``, whose
+backward ``SliceScatter`` is itself differentiable."""
+
+from __future__ import annotations
+
+from ...autograd.function import Function
+from .._common import Tensor, wrap_dim, xp_of
+from .views import _as_view
+
+
+# ---- slicing views: narrow, select, split, chunk, unbind --------------------------------------
+class Slice(Function):
+    """y = x[key] for a basic key of ints, slices and None (a view);  dx = zeros with g at key"""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.in_shape = x._data.shape
+        ctx.key = key
+        return _as_view(Tensor._make(x._data[key]), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return SliceScatter.apply(g, ctx.in_shape, ctx.key), None
+
+
+class SliceScatter(Function):
+    """y = zeros(shape) with y[key] = g (the gradient of a slice);  dg = dy[key]"""
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        out = xp_of(g).zeros(shape, dtype=g._data.dtype)
+        out[key] = g._data
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Slice.apply(gg, ctx.key), None, None
+
+
+def _slice(input, dim: int, item):
+    """``input`` indexed by ``item`` (an int or a slice) along the normalized ``dim``."""
+    return Slice.apply(input, (slice(None),) * dim + (item, Ellipsis))
+
+
+def narrow(input, dim: int, start, length: int):
+    """The view of ``length`` elements of ``dim`` from ``start`` (negative start wraps)."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, nd, "narrow")
+    size = input._data.shape[d]
+    start, length = int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of "
+                         f"[{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    if start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}) of dimension {d} (input shape {list(input.shape)}).")
+    return _slice(input, d, slice(start, start + length))
+
+
+def select(input, dim: int, index: int):
+    """The view at ``index`` of ``dim``, with that dimension removed."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, nd, "select")
+    size = input._data.shape[d]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return _slice(input, d, index + size if index < 0 else index)
+
+
+def _pieces(input, d: int, sizes) -> tuple:
+    out = []
+    start = 0
+    for s in sizes:
+        out.append(_slice(input, d, slice(start, start + s)))
+        start += s
+    return tuple(out)
+
+
+def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Views of consecutive pieces along ``dim``: of size ``split_size`` (the last may be
+    smaller), or of the listed sizes (which must add up to the dimension's size)."""
+    nd = tensor._data.ndim
+    if nd == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, nd, "split")
+    size = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != size:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's "
+                f"size at dimension {d}), but got split_sizes={sizes}"
+            )
+        return _pieces(tensor, d, sizes)
+    step = int(split_size_or_sections)
+    if step < 0 or (step == 0 and size != 0):
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                           f"dimension size of {size} (split_size={step})")
+    if size == 0:
+        return _pieces(tensor, d, [0])
+    return _pieces(tensor, d, [min(step, size - i) for i in range(0, size, step)])
+
+
+def chunk(input, chunks: int, dim: int = 0) -> tuple:
+    """Up to ``chunks`` views of (nearly) equal size along ``dim``."""
+    chunks = int(chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, nd, "chunk")
+    size = input._data.shape[d]
+    if size == 0:
+        return _pieces(input, d, [0] * chunks)
+    return split(input, -(-size // chunks), d)
+
+
+def unbind(input, dim: int = 0) -> tuple:
+    """The views at every index of ``dim``, with that dimension removed."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("unbind(): dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, nd, "unbind")
+    return tuple(_slice(input, d, i) for i in range(input._data.shape[d]))
+
+
+TENSOR_METHODS = {
+    name: globals()[name]
+    for name in "narrow select split chunk unbind".split()
+}
