@@ -265,3 +265,60 @@ def test_inplace_with_a_grad_requiring_operand_makes_a_plain_tensor_require_grad
     y.div_(x)  # the gradient w.r.t. x needs self's value before the write
     y.sum().backward()
     assert x.grad.tolist() == [-3.0, -0.75]
+
+
+def test_unary_inplace_variants_match_out_of_place_and_return_self():
+    x = gradgpu.tensor([0.25, 0.5, 0.75])
+    for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "abs", "neg", "sin", "frac"):
+        t = x.clone()
+        out = getattr(t, name + "_")()
+        assert out is t
+        np.testing.assert_allclose(t.numpy(), getattr(x, name)().numpy(), rtol=1e-6)
+
+
+def test_unary_inplace_on_non_leaf_records_the_op():
+    x = gradgpu.tensor([0.1, 0.2], dtype=gradgpu.float64, requires_grad=True)
+    y = x * 3
+    y.sin_()  # backward needs the pre-write values of y: they were kept aside
+    assert type(y.grad_fn).__name__ == "SinBackward"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * np.cos(3 * np.array([0.1, 0.2])))
+
+
+def test_inplace_without_graph_writes_into_the_same_array():
+    t = gradgpu.ones(3)
+    before = t.numpy()
+    t.mul_(2).add_(gradgpu.ones(3), alpha=0.5).div_(5)
+    assert t.numpy() is before  # same memory: written with out=, not rebuilt
+    np.testing.assert_allclose(before, [0.5, 0.5, 0.5])
+    assert t._version == 3
+
+
+def test_optimizer_style_updates_under_no_grad():
+    p = gradgpu.tensor([1.0, 2.0], requires_grad=True)
+    exp_avg = gradgpu.zeros(2)
+    g = gradgpu.tensor([0.5, -1.0])
+    with gradgpu.no_grad():
+        exp_avg.lerp_(g, 0.1)
+        denom = exp_avg.abs().add_(1e-8)
+        p.addcdiv_(exp_avg, denom, value=-0.01)
+        p.addcmul_(g, g, value=0.5)
+    np.testing.assert_allclose(exp_avg.numpy(), [0.05, -0.1])
+    np.testing.assert_allclose(p.detach().numpy(), [1.0 - 0.01 + 0.125, 2.0 + 0.01 + 0.5],
+                               rtol=1e-6)
+    assert p.requires_grad and p.is_leaf
+
+
+def test_reshaping_inplace_ops_change_shape_and_keep_history():
+    x = gradgpu.arange(6.0, requires_grad=True)
+    y = x * 2
+    y.unsqueeze_(0)
+    assert y.shape == (1, 6)
+    y.squeeze_()
+    y = y.reshape(2, 3)
+    y.t_()
+    assert y.shape == (3, 2)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(6, 2.0))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.unsqueeze_(0)

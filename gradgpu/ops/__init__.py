@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import (
     activation,
+    composite,
     conv,
     conversion,
     elementwise,
@@ -22,7 +23,7 @@ from . import (
 
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
-    activation, loss, layers, conv,
+    activation, loss, layers, conv, composite,
 )
 
 

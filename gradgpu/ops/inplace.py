@@ -7,10 +7,13 @@ write), and, when a graph is recorded, makes the op's node the tensor's new ``gr
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtypes
 from ..autograd.grad_mode import _state
+from . import composite, shape
 from . import elementwise as ew
-from ._common import Tensor, same_device, xp_of
+from ._common import Tensor, backend_of, same_device, xp_of
 
 
 def _check_writable(self: Tensor, op: str) -> None:
@@ -61,10 +64,54 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
     return self
 
 
-def _binary_inplace(name, fn, needs_old):
+def _recording(self: Tensor, other=None) -> bool:
+    """Whether this in-place op must be recorded in a graph."""
+    return _state.enabled and (
+        self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+    )
+
+
+def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
+    """No graph to record: compute straight into self's array (the optimizer hot path)."""
+    rt = _dtypes.result_type(self, other)
+    st = _dtypes.from_numpy_dtype(self._data.dtype)
+    if not _dtypes.can_cast(rt, st):
+        raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired output "
+                           f"type {st.name}")
+    operand = other._data if isinstance(other, Tensor) else other
+    be = backend_of(self._data)
+    try:
+        with be.quiet():
+            getattr(be.xp, ufunc)(self._data, operand, out=self._data, casting="unsafe")
+    except ValueError:
+        raise _shape_error(op, self, other) from None
+    self._version_counter[0] += 1
+    return self
+
+
+def _shape_error(op: str, self: Tensor, other) -> RuntimeError:
+    other_shape = tuple(getattr(other, "shape", ()))
+    try:
+        target = list(np.broadcast_shapes(self._data.shape, other_shape))
+    except ValueError:
+        return RuntimeError(f"{op}: the shape of other {list(other_shape)} cannot be broadcast "
+                            f"to self {list(self.shape)}")
+    return RuntimeError(f"{op}: output with shape {list(self.shape)} doesn't match the "
+                        f"broadcast shape {target}")
+
+
+def _binary_inplace(name, fn, ufunc, needs_old):
     def op(self, other, **kwargs):
         _check_writable(self, name)
         same_device(name, self, other)
+        if not _recording(self, other):
+            alpha = kwargs.pop("alpha", 1)
+            if not kwargs:
+                if alpha != 1:
+                    other = other * alpha
+                return _write_with_ufunc(self, other, ufunc, name)
+            if alpha != 1:
+                kwargs["alpha"] = alpha
         base = _original(self, other) if needs_old else self
         return commit(self, fn(base, other, **kwargs), name)
 
@@ -73,11 +120,59 @@ def _binary_inplace(name, fn, needs_old):
     return op
 
 
-add_ = _binary_inplace("add_", ew.add, False)
-sub_ = _binary_inplace("sub_", ew.sub, False)
-mul_ = _binary_inplace("mul_", ew.mul, True)
-div_ = _binary_inplace("div_", ew.div, True)
-pow_ = _binary_inplace("pow_", ew.pow, True)
+add_ = _binary_inplace("add_", ew.add, "add", False)
+sub_ = _binary_inplace("sub_", ew.sub, "subtract", False)
+mul_ = _binary_inplace("mul_", ew.mul, "multiply", True)
+div_ = _binary_inplace("div_", ew.div, "true_divide", True)
+pow_ = _binary_inplace("pow_", ew.pow, "power", True)
+
+
+def _unary_inplace(name, fn):
+    def op(self, *args, **kwargs):
+        _check_writable(self, name)
+        if _recording(self):
+            return commit(self, fn(_original(self), *args, **kwargs), name)
+        return commit(self, fn(self, *args, **kwargs), name)
+
+    op.__name__ = name
+    op.__doc__ = f"In-place ``{name[:-1]}``; returns self."
+    return op
+
+
+_UNARY_INPLACE = {
+    f"{fn.__name__}_": _unary_inplace(f"{fn.__name__}_", fn)
+    for fn in (
+        ew.abs, ew.neg, ew.exp, ew.log, ew.log1p, ew.expm1, ew.sqrt, ew.rsqrt, ew.reciprocal,
+        ew.sin, ew.cos, ew.tan, ew.tanh, ew.sigmoid, ew.relu, ew.sign, ew.floor, ew.ceil,
+        ew.round, ew.trunc, ew.frac, ew.square, ew.clamp_min, ew.clamp_max, ew.fmod,
+        ew.remainder, ew.floor_divide, composite.lerp, composite.addcmul, composite.addcdiv,
+    )
+}
+
+
+def _reshaping_inplace(name, fn):
+    """unsqueeze_, squeeze_, t_, transpose_: self becomes the reshaped view of itself."""
+
+    def op(self, *args):
+        if _state.enabled and self._requires_grad and self._grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        out = fn(self, *args)  # only metadata changes, so views of graph tensors are fine
+        self._data = out._data
+        if out._grad_fn is not None:
+            self._grad_fn = out._grad_fn
+            self._output_nr = out._output_nr
+        return self
+
+    op.__name__ = name
+    op.__doc__ = f"In-place ``{name[:-1]}`` (changes only the shape); returns self."
+    return op
+
+
+_RESHAPING_INPLACE = {
+    f"{fn.__name__}_": _reshaping_inplace(f"{fn.__name__}_", fn)
+    for fn in (shape.unsqueeze, shape.squeeze, shape.t, shape.transpose)
+}
 
 
 def clamp_(self, min=None, max=None):
@@ -139,5 +234,5 @@ TENSOR_METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
     "clip_": clamp_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
-    "__ipow__": pow_,
+    "__ipow__": pow_, **_UNARY_INPLACE, **_RESHAPING_INPLACE,
 }

@@ -182,6 +182,48 @@ class Remainder(Function):
         return ga, gb
 
 
+
+class Fmod(Function):
+    """y = a - trunc(a / b) * b (sign of a, C's fmod);  da = g,  db = -g * trunc(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "fmod")
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
+                              b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a, b)
+        with _quiet(a, b):
+            return xp_of(a if isinstance(a, Tensor) else b).fmod(ad, bd)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        need = ctx.needs_input_grad
+        ga = g if need[0] else None
+        gb = -g * trunc(div(a, b)).detach() if need[1] else None
+        return ga, gb
+
+
+class Atan2(Function):
+    """y = atan2(a, b);  da = g * b / (a^2 + b^2),  db = -g * a / (a^2 + b^2)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "atan2")
+        ctx.save_for_backward(a, b)
+        with _quiet(a, b):
+            return xp_of(a).arctan2(_to_float(ad, a), _to_float(bd, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        scale = g / (a * a + b * b)
+        return (scale * b if need[0] else None), (-scale * a if need[1] else None)
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other, broadcasting."""
     if alpha != 1:
@@ -235,6 +277,19 @@ def remainder(input, other):
     return _apply_binary(Remainder, input, other, "remainder")
 
 
+def fmod(input, other):
+    """C-style remainder (result has the sign of ``input``)."""
+    return _apply_binary(Fmod, input, other, "fmod")
+
+
+def atan2(input, other):
+    """Elementwise arctangent of input / other, in the correct quadrant (tensors only)."""
+    for name, x in (("input", input), ("other", other)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"atan2(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return _apply_binary(Atan2, input, other, "atan2")
+
+
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     return sub(other, input, alpha=alpha)
@@ -259,7 +314,9 @@ def square(input):
 
 TENSOR_METHODS = {
     name: globals()[name]
-    for name in "add sub mul div pow floor_divide remainder true_divide square".split()
+    for name in (
+        "add sub mul div pow floor_divide remainder fmod atan2 true_divide square"
+    ).split()
 }
-TENSOR_METHODS.update(multiply=mul, divide=div, subtract=sub)
+TENSOR_METHODS.update(multiply=mul, divide=div, subtract=sub, arctan2=atan2)
 FUNCTIONS = {"rsub": rsub}

@@ -89,6 +89,21 @@ Round = _unary("Round", "y = round half to even(x);  dx = 0", lambda xp, x: xp.r
 Trunc = _unary("Trunc", "y = trunc(x);  dx = 0", lambda xp, x: xp.trunc(x),
                lambda g, _: zeros_like(g), None, False)
 
+Tan = _unary("Tan", "y = tan x;  dx = g * (1 + y^2)", lambda xp, x: xp.tan(x),
+             lambda g, y: g * (1 + y * y), "output")
+Sinh = _unary("Sinh", "y = sinh x;  dx = g * cosh x", lambda xp, x: xp.sinh(x),
+              lambda g, x: g * cosh(x), "input", noisy=True)
+Cosh = _unary("Cosh", "y = cosh x;  dx = g * sinh x", lambda xp, x: xp.cosh(x),
+              lambda g, x: g * sinh(x), "input", noisy=True)
+Asin = _unary("Asin", "y = asin x;  dx = g / sqrt(1 - x^2)", lambda xp, x: xp.arcsin(x),
+              lambda g, x: g * rsqrt(1 - x * x), "input", noisy=True)
+Acos = _unary("Acos", "y = acos x;  dx = -g / sqrt(1 - x^2)", lambda xp, x: xp.arccos(x),
+              lambda g, x: -g * rsqrt(1 - x * x), "input", noisy=True)
+Atan = _unary("Atan", "y = atan x;  dx = g / (1 + x^2)", lambda xp, x: xp.arctan(x),
+              lambda g, x: g / (1 + x * x), "input")
+Frac = _unary("Frac", "y = x - trunc(x);  dx = g", lambda xp, x: x - xp.trunc(x),
+              lambda g, _: g, None, False)
+
 
 def _sigmoid(xp, x):
     # Split by sign so exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise.
@@ -189,11 +204,40 @@ def trunc(input):
     return Trunc.apply(input)
 
 
+def tan(input):
+    return Tan.apply(input)
+
+
+def sinh(input):
+    return Sinh.apply(input)
+
+
+def cosh(input):
+    return Cosh.apply(input)
+
+
+def asin(input):
+    return Asin.apply(input)
+
+
+def acos(input):
+    return Acos.apply(input)
+
+
+def atan(input):
+    return Atan.apply(input)
+
+
+def frac(input):
+    """The fractional part, with the sign of input (x - trunc(x))."""
+    return Frac.apply(input)
+
+
 TENSOR_METHODS = {
     name: globals()[name]
     for name in (
         "neg abs exp log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tanh sigmoid "
-        "relu sign floor ceil round trunc"
+        "relu sign floor ceil round trunc tan sinh cosh asin acos atan frac"
     ).split()
 }
-TENSOR_METHODS.update(negative=neg, absolute=abs)
+TENSOR_METHODS.update(negative=neg, absolute=abs, arcsin=asin, arccos=acos, arctan=atan)
