@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from . import (
     activation,
+    attention,
+    batch_norm,
     composite,
     conv,
     conversion,
@@ -16,6 +18,7 @@ from . import (
     linalg,
     loss,
     reduction,
+    rnn,
     sampling,
     shape,
     sorting,
@@ -23,7 +26,7 @@ from . import (
 
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
-    activation, loss, layers, conv, composite,
+    activation, loss, layers, conv, composite, batch_norm, attention, rnn,
 )
 
 

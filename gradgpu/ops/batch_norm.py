@@ -1,0 +1,6 @@
+"""(being written) ops: batch_norm."""
+
+from __future__ import annotations
+
+TENSOR_METHODS: dict = {}
+FUNCTIONS: dict = {}
