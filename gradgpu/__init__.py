@@ -32,7 +32,8 @@ from . import _tensor_methods  # noqa: E402
 
 _tensor_methods.install()
 
-from . import autograd, nn  # noqa: E402
+from . import autograd, nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .backend import cuda  # noqa: E402  - gradgpu.cuda.is_available(), device_count()
 from ._factories import (  # noqa: E402
     arange,

@@ -1,6 +1,6 @@
 """``gradgpu.nn.functional``: PyTorch's functional API (activations, losses, layers, convolution
-and pooling), each under its PyTorch name. The ops live in ``gradgpu.ops``; this module only
-gathers them."""
+and pooling, normalization, attention), each under its PyTorch name. The ops live in
+``gradgpu.ops``; this module only gathers them."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from ..ops.activation import (
     softmax,
     softplus,
 )
+from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
+from ..ops.batch_norm import batch_norm
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.layers import dropout, embedding, layer_norm, linear, normalize, pad
@@ -42,10 +44,10 @@ def one_hot(tensor, num_classes: int = -1):
 
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "binary_cross_entropy",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu", "embedding",
     "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize",
-    "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus",
-    "tanh",
+    "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "multi_head_attention_forward",
+    "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6", "scaled_dot_product_attention",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]

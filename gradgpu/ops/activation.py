@@ -12,6 +12,7 @@ import math
 
 from .. import _dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled as _grad_enabled
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_tensor, float_dtype_of, wrap_dim, zeros_like
 from .reduction import sum as _sum
@@ -207,10 +208,25 @@ def _gelu_tanh_bwd(g, x):
 Erf = _pointwise("Erf", "y = erf(x);  dx = g * 2 / sqrt(pi) * e^(-x^2)",
                  lambda be, xp, x: be.erf(x),
                  lambda g, x: g * ew.exp(-(x * x)) * 1.1283791670955126, "input")
-GeluErf = _pointwise("GeluErf", "y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))",
-                     lambda be, xp, x: 0.5 * x * (1 + be.erf(x * _SQRT_HALF)),
-                     lambda g, x: g * (_cdf(x) + x * ew.exp(x * x * -0.5) * _INV_SQRT_2PI),
-                     "input")
+class GeluErf(Function):
+    """y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))   (Phi, phi: the Gaussian CDF and PDF)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        be = backend_of(x._data)
+        xd = x._data
+        cdf = 0.5 * (1 + be.erf(xd * _SQRT_HALF))
+        ctx.save_for_backward(x)
+        ctx.cdf = cdf  # erf is the costly part: keep it for a backward that builds no graph
+        return xd * cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        pdf = ew.exp(x * x * -0.5) * _INV_SQRT_2PI
+        if g._requires_grad or x._requires_grad and _grad_enabled():
+            return g * (_cdf(x) + x * pdf)  # differentiable in x again (create_graph)
+        return g * (Tensor._make(ctx.cdf) + x * pdf)
 GeluTanh = _pointwise(
     "GeluTanh", "y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi);  dx = g * y'",
     _gelu_tanh_fwd, _gelu_tanh_bwd, "input")

@@ -1,0 +1,94 @@
+"""nn.utils: gradient clipping and parameter vectors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import gradgpu
+from gradgpu import nn
+from gradgpu.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
+)
+
+
+def _params_with_grads(grads):
+    ps = []
+    for g in grads:
+        p = nn.Parameter(gradgpu.zeros(len(g), dtype=gradgpu.float64))
+        p.grad = gradgpu.tensor(g, dtype=gradgpu.float64)
+        ps.append(p)
+    return ps
+
+
+def test_clip_grad_norm_scales_when_above_max():
+    ps = _params_with_grads([[3.0, 0.0], [0.0, 4.0, 0.0]])  # total 2-norm 5
+    total = clip_grad_norm_(ps, max_norm=1.0)
+    assert isinstance(total, gradgpu.Tensor) and total.dim() == 0
+    assert total.item() == pytest.approx(5.0)
+    coef = 1.0 / (5.0 + 1e-6)
+    np.testing.assert_allclose(ps[0].grad.numpy(), [3 * coef, 0.0])
+    np.testing.assert_allclose(ps[1].grad.numpy(), [0.0, 4 * coef, 0.0])
+
+
+def test_clip_grad_norm_leaves_small_grads_and_skips_none():
+    ps = _params_with_grads([[0.3, 0.4]])
+    ps.append(nn.Parameter(gradgpu.zeros(2)))  # no grad
+    total = clip_grad_norm_(iter(ps), max_norm=10.0)  # a generator works too
+    assert total.item() == pytest.approx(0.5)
+    assert ps[0].grad.tolist() == [0.3, 0.4]
+
+
+@pytest.mark.parametrize("norm_type, expected", [
+    (1.0, 3 + 4 + 2), (math.inf, 4.0), (3.0, (27 + 64 + 8) ** (1 / 3)),
+])
+def test_clip_grad_norm_other_norms(norm_type, expected):
+    ps = _params_with_grads([[3.0, -4.0], [2.0]])
+    total = clip_grad_norm_(ps, max_norm=1.0, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected)
+    np.testing.assert_allclose(ps[0].grad.numpy(), np.array([3.0, -4.0]) / (expected + 1e-6))
+
+
+def test_clip_grad_norm_nonfinite():
+    ps = _params_with_grads([[math.inf, 1.0]])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+    assert clip_grad_norm_([], 1.0).item() == 0.0
+
+
+def test_clip_grad_norm_single_tensor_and_float32():
+    p = nn.Parameter(gradgpu.zeros(2))
+    p.grad = gradgpu.tensor([6.0, 8.0])
+    total = clip_grad_norm_(p, 5.0)
+    assert total.dtype is gradgpu.float32 and total.item() == pytest.approx(10.0)
+    np.testing.assert_allclose(p.grad.numpy(), [3.0, 4.0], rtol=1e-5)
+
+
+def test_clip_grad_value():
+    ps = _params_with_grads([[-3.0, 0.5, 2.0]])
+    assert clip_grad_value_(ps, 1.0) is None
+    assert ps[0].grad.tolist() == [-1.0, 0.5, 1.0]
+
+
+def test_parameters_to_vector_and_back():
+    lin = nn.Linear(3, 2)
+    vec = parameters_to_vector(lin.parameters())
+    assert vec.shape == (8,)
+    np.testing.assert_array_equal(vec.detach().numpy()[:6], lin.weight.detach().numpy().ravel())
+    vec.sum().backward()  # differentiable, as in PyTorch
+    assert lin.weight.grad.tolist() == [[1.0] * 3] * 2
+    new = gradgpu.arange(8.0)
+    w = lin.weight
+    vector_to_parameters(new, lin.parameters())
+    assert lin.weight is w
+    assert lin.weight.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert lin.bias.tolist() == [6.0, 7.0]
+    with pytest.raises(TypeError, match="expected gradgpu.Tensor"):
+        vector_to_parameters([1.0], lin.parameters())
+    with pytest.raises(RuntimeError, match="at least 8"):
+        vector_to_parameters(gradgpu.zeros(5), lin.parameters())
