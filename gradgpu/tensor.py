@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import _dtypes
+from . import autograd as _autograd
 from ._device import device as _device_cls
 from ._tensor_conversions import TensorConversions
 from .backend import backend_of
@@ -328,11 +329,9 @@ class Tensor(TensorConversions):
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None,
                  **classic) -> None:
         """Accumulate the gradient of this tensor w.r.t. graph leaves into their ``.grad``."""
-        from .autograd import backward
-
         if classic:
             retain_graph = _classic_retain(classic, retain_graph, "Tensor.backward")
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new tensor sharing this one's array, cut off from the graph."""

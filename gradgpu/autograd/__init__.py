@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import warnings
 
+from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
+from ..backend import backend_of
+from . import engine as _engine
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -24,7 +27,7 @@ __all__ = [
 
 
 def _tensor_list(x, what: str) -> list:
-    from ..tensor import Tensor
+    Tensor = _tensor_module.Tensor
 
     if isinstance(x, Tensor):
         return [x]
@@ -39,14 +42,12 @@ def _tensor_list(x, what: str) -> list:
 
 
 def _xp(t):
-    from ..backend import backend_of
-
     return backend_of(t._data).xp
 
 
 def _make_grads(outputs, grads, where: str) -> list:
     """Check or create (ones for scalars) the gradient of each output."""
-    from ..tensor import Tensor
+    Tensor = _tensor_module.Tensor
 
     if grads is None:
         grads = [None] * len(outputs)
@@ -104,9 +105,7 @@ def _classic_args(kwargs: dict, where: str) -> dict:
 def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=False,
              inputs=None, **classic) -> None:
     """Accumulate gradients of ``tensors`` w.r.t. graph leaves (or ``inputs``) into ``.grad``."""
-    from ..tensor import Tensor
-    from .engine import run_backward
-
+    Tensor = _tensor_module.Tensor
     if classic:
         mapped = _classic_args(classic, "backward")
         tensors = mapped.get("tensors", tensors)
@@ -132,20 +131,16 @@ def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=Fa
         inputs = _tensor_list(inputs, "backward(inputs=)")
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    results = run_backward(outputs, grads, retain_graph, create_graph, inputs)
+    results = _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs)
     if inputs is not None:
-        from .engine import _store_grad
-
         for t, g in zip(inputs, results):
             if g is not None:
-                _store_grad(t, g, create_graph, Tensor)
+                _engine._store_grad(t, g, create_graph, Tensor)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, materialize_grads=False):
     """Gradients of ``outputs`` w.r.t. ``inputs`` (returned, not accumulated into ``.grad``)."""
-    from .engine import run_backward
-
     outs = _tensor_list(outputs, "grad(outputs=)")
     ins = _tensor_list(inputs, "grad(inputs=)")
     if not ins:
@@ -158,7 +153,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _make_grads(outs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph
-    results = run_backward(outs, grads, retain_graph, create_graph, ins)
+    results = _engine.run_backward(outs, grads, retain_graph, create_graph, ins)
     final = []
     for t, g in zip(ins, results):
         if g is None:

@@ -14,6 +14,7 @@ Data flow of one call (``backward`` or ``grad``):
 
 from __future__ import annotations
 
+from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from .._dtypes import from_numpy_dtype
 from ..backend import backend_of
 from .function import _FREED_MESSAGE, AccumulateGrad
@@ -70,7 +71,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     ``accumulate=False`` (``autograd.grad``), the gradients flowing into ``inputs`` are returned
     instead of being accumulated into ``.grad``.
     """
-    from ..tensor import Tensor
+    Tensor = _tensor_module.Tensor
 
     # Where to capture: (node, output_nr) for every requested input.
     captures = None

@@ -217,50 +217,64 @@ class Function(metaclass=_FunctionMeta):
         return outs[0] if single else outs
 
 
+def _is_one_of(obj, items) -> bool:
+    """Identity membership (``in`` would call Tensor.__eq__, an elementwise op)."""
+    for item in items:
+        if item is obj:
+            return True
+    return False
+
+
 def _connect(ctx, args, outs, Tensor) -> tuple:
     """Make ``ctx`` the grad_fn of ``outs``: edges to the inputs, saved tensors, output meta.
 
     Metadata is kept in tuples (not lists): tuples of shapes and dtypes are untracked by Python's
-    cycle collector, which keeps its passes over a large live graph short.
+    cycle collector, which keeps its passes over a large live graph short. This runs once per
+    recorded op, so it avoids building anything it does not keep.
     """
     edges = []
+    needs = []
     meta = []
-    input_ids = set()
     for a in args:
-        if isinstance(a, Tensor):
-            input_ids.add(id(a))
-            if a._requires_grad:
-                fn = a._grad_fn
-                edges.append((AccumulateGrad.for_leaf(a), 0) if fn is None
-                             else (fn, a._output_nr))
-                meta.append((a._data.shape, a._data.dtype))
-                continue
-        edges.append(None)
-        meta.append(None)
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            if fn is None:
+                ref = a._grad_accumulator
+                fn = ref() if ref is not None else None
+                edges.append((AccumulateGrad.for_leaf(a) if fn is None else fn, 0))
+            else:
+                edges.append((fn, a._output_nr))
+            needs.append(True)
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append(None)
+            needs.append(False)
+            meta.append(None)
     ctx.next_functions = tuple(edges)
-    ctx.needs_input_grad = tuple([e is not None for e in edges])
+    ctx.needs_input_grad = tuple(needs)
     ctx._input_meta = tuple(meta)
     _sequence[0] += 1
     ctx._sequence_nr = _sequence[0]
 
     nondiff = ctx._non_differentiable
-    outs = list(outs)
-    fresh_outputs = set()  # ids of outputs created by forward (not returned inputs)
+    fresh = []  # outputs created by forward (not inputs returned as they are)
     out_meta = []
     for i, o in enumerate(outs):
         if o is None:
             out_meta.append(None)
             continue
-        out_meta.append((o._data.shape, o._data.dtype))
-        differentiable = o._data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
-        if id(o) in input_ids or o._grad_fn is not None:
+        data = o._data
+        out_meta.append((data.shape, data.dtype))
+        differentiable = data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
+        if o._grad_fn is not None or _is_one_of(o, args):
             # forward returned an input (or a tensor with history): give the output its own
             # identity, sharing the array, so the input's own grad_fn is left alone
-            alias = Tensor._make(o._data)
+            alias = Tensor._make(data)
             alias._version_counter = o._version_counter
-            o = outs[i] = alias
+            outs = outs[:i] + (alias,) + outs[i + 1:]
+            o = alias
         else:
-            fresh_outputs.add(id(o))
+            fresh.append(o)
         if differentiable:
             o._requires_grad = True
             o._grad_fn = ctx
@@ -270,12 +284,12 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
     to_save = ctx._to_save
     if to_save:
         ctx._saved = tuple([
-            None if t is None else _SavedTensor(t, id(t) in fresh_outputs) for t in to_save
+            None if t is None else _SavedTensor(t, _is_one_of(t, fresh)) for t in to_save
         ])
         ctx._to_save = ()
     else:
         ctx._saved = ()
-    return tuple(outs)
+    return outs
 
 
 def once_differentiable(fn):

@@ -21,6 +21,10 @@ def _keepdim_shape(in_shape, axes):
 
 def _expand_back(g, in_shape, axes, keepdim):
     """Broadcast a reduction's gradient back to the input shape."""
+    if not _state.enabled and not g._requires_grad:
+        # No graph to build (the usual backward): one read-only broadcast view of the array.
+        gd = g._data if keepdim else g._data.reshape(_keepdim_shape(in_shape, axes))
+        return Tensor._make(xp_of(g).broadcast_to(gd, in_shape))
     if not keepdim:
         g = reshape(g, _keepdim_shape(in_shape, axes))
     return expand(g, in_shape)
