@@ -159,51 +159,39 @@ class FloorDivide(Function):
                 zeros_like(g) if need[1] else None)
 
 
-class Remainder(Function):
-    """y = a - floor(a / b) * b (sign of b, Python's %);  da = g,  db = -g * floor(a / b)"""
+def _modulo(name: str, doc: str, ufunc: str, quotient):
+    """A remainder op: y = a - q(a / b) * b, with ``quotient(a, b)`` giving q(a / b) rounded
+    (floor for Python's %, trunc for C's fmod);  da = g,  db = -g * q(a / b)."""
 
-    @staticmethod
     def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "remainder")
+        ad, bd = binary_arrays(a, b, name)
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
         ctx.scalars = (a, b)
         with _quiet(a, b):
-            return xp_of(a if isinstance(a, Tensor) else b).remainder(ad, bd)
+            return getattr(xp_of(a if isinstance(a, Tensor) else b), ufunc)(ad, bd)
 
-    @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
         ga = g if need[0] else None
-        gb = -g * floor_divide(a, b).detach() if need[1] else None
+        gb = -g * quotient(a, b).detach() if need[1] else None
         return ga, gb
 
+    return type(name.capitalize(), (Function,), {
+        "__doc__": doc, "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__module__": __name__,
+    })
 
 
-class Fmod(Function):
-    """y = a - trunc(a / b) * b (sign of a, C's fmod);  da = g,  db = -g * trunc(a / b)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "fmod")
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                              b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a, b)
-        with _quiet(a, b):
-            return xp_of(a if isinstance(a, Tensor) else b).fmod(ad, bd)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
-        need = ctx.needs_input_grad
-        ga = g if need[0] else None
-        gb = -g * trunc(div(a, b)).detach() if need[1] else None
-        return ga, gb
+Remainder = _modulo(
+    "remainder", "y = a - floor(a / b) * b (sign of b, Python's %);  da = g,  db = -g floor(a/b)",
+    "remainder", lambda a, b: floor_divide(a, b))
+Fmod = _modulo(
+    "fmod", "y = a - trunc(a / b) * b (sign of a, C's fmod);  da = g,  db = -g trunc(a/b)",
+    "fmod", lambda a, b: trunc(div(a, b)))
 
 
 class Atan2(Function):
