@@ -8,74 +8,20 @@ those three ordered dicts, exactly as in PyTorch.
 
 from __future__ import annotations
 
-import itertools
-import warnings
-import weakref
-from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections import OrderedDict
 
-from ... import _dtypes
-from ..._device import device as _device
-from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ._module_conversion import ModuleConversion
+from ._module_conversion import _parse_module_to as _parse_module_to
+from ._module_hooks import ModuleHooks
+from ._module_hooks import RemovableHandle as RemovableHandle
+from ._module_members import ModuleMembers
+from ._module_state import _EXTRA_STATE_KEY_SUFFIX as _EXTRA_STATE_KEY_SUFFIX
+from ._module_state import ModuleState
+from ._module_state import _IncompatibleKeys as _IncompatibleKeys
 
 __all__ = ["Module"]
-
-_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: the keys it missed and the keys it did not expect."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook.
-
-    The handle holds weak references to the hook dicts, so a handle kept around does not keep
-    its module alive. ``extra_dict``: dicts of flags keyed by the same id (with_kwargs...).
-    """
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks_dict, *, extra_dict=None) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(RemovableHandle._next_id)
-        if extra_dict is None:
-            extra_dict = ()
-        elif isinstance(extra_dict, dict):
-            extra_dict = (extra_dict,)
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self) -> None:
-        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __getstate__(self):
-        extra = tuple(ref() for ref in self.extra_dict_ref)
-        return (self.hooks_dict_ref(), self.id, extra)
-
-    def __setstate__(self, state) -> None:
-        hooks, self.id, extra = state
-        self.hooks_dict_ref = weakref.ref(hooks if hooks is not None else OrderedDict())
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra if d is not None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(text: str, num_spaces: int) -> str:
@@ -102,7 +48,7 @@ def _type_name(value) -> str:
     return type(value).__name__
 
 
-class Module:
+class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
     """Base class for all neural network modules: subclass it, build layers in ``__init__``
     (assigned as attributes) and write ``forward``; call the module to run it."""
 
@@ -134,54 +80,6 @@ class Module:
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
-
-    def __call__(self, *args, **kwargs):
-        """Run forward pre-hooks, ``forward``, then forward hooks (each may replace values)."""
-        if not (self._forward_hooks or self._forward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, "
-                            f"new_kwargs), but got {result}."
-                        )
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        try:
-            output = self.forward(*args, **kwargs)
-        except Exception:
-            self._run_always_called_hooks(args, kwargs)
-            raise
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
-
-    def _run_always_called_hooks(self, args, kwargs) -> None:
-        """After forward raised: run the ``always_call`` forward hooks (output None); their own
-        errors are reported as warnings so that forward's error is the one raised."""
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id not in self._forward_hooks_always_called:
-                continue
-            try:
-                if hook_id in self._forward_hooks_with_kwargs:
-                    hook(self, args, kwargs, None)
-                else:
-                    hook(self, args, None)
-            except Exception as e:  # noqa: BLE001 - forward's exception wins
-                warnings.warn("forward hook with ``always_call=True`` raised an exception that "
-                              f"was silenced as another error was raised in forward: {e}",
-                              stacklevel=3)
 
     # ---- registration -------------------------------------------------------------------
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
@@ -270,18 +168,6 @@ class Module:
         if name not in mod._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return getattr(mod, name)
-
-    def get_extra_state(self):
-        """Extra state saved in ``state_dict`` by subclasses that override this (and
-        ``set_extra_state``)."""
-        raise RuntimeError(
-            "Reached a code path in Module.get_extra_state() that should never be called."
-        )
-
-    def set_extra_state(self, state) -> None:
-        raise RuntimeError(
-            "Reached a code path in Module.set_extra_state() that should never be called."
-        )
 
     # ---- attribute protocol -------------------------------------------------------------
     def __getattr__(self, name: str):
@@ -378,85 +264,6 @@ class Module:
             if key not in self.__dict__:
                 self.__dict__[key] = make()
 
-    # ---- iteration over members ---------------------------------------------------------
-    def _named_members(self, get_members, prefix: str = "", recurse: bool = True,
-                       remove_duplicate: bool = True):
-        memo = set()
-        modules = (
-            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-            if recurse else [(prefix, self)]
-        )
-        for module_prefix, module in modules:
-            for name, value in get_members(module):
-                if value is None:
-                    continue
-                if remove_duplicate:
-                    if id(value) in memo:
-                        continue
-                    memo.add(id(value))
-                yield (module_prefix + ("." if module_prefix else "") + name), value
-
-    def parameters(self, recurse: bool = True):
-        """The parameters of this module (and its descendants when ``recurse``), each once."""
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True):
-        """``(dotted name, parameter)`` pairs; a tied parameter appears once (first name)."""
-        yield from self._named_members(
-            lambda m: m._parameters.items(), prefix, recurse, remove_duplicate
-        )
-
-    def buffers(self, recurse: bool = True):
-        """The buffers of this module (and its descendants when ``recurse``)."""
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True):
-        """``(dotted name, buffer)`` pairs."""
-        yield from self._named_members(
-            lambda m: m._buffers.items(), prefix, recurse, remove_duplicate
-        )
-
-    def children(self):
-        """The direct child modules, each once."""
-        for _, module in self.named_children():
-            yield module
-
-    def named_children(self):
-        """``(name, child)`` pairs of the direct children, each module once."""
-        memo = set()
-        for name, module in self._modules.items():
-            if module is not None and id(module) not in memo:
-                memo.add(id(module))
-                yield name, module
-
-    def modules(self):
-        """This module and all its descendants, each once (depth first, self first)."""
-        for _, module in self.named_modules():
-            yield module
-
-    def named_modules(self, memo: set | None = None, prefix: str = "",
-                      remove_duplicate: bool = True):
-        """``(dotted name, module)`` pairs for self ('' ) and all descendants."""
-        if memo is None:
-            memo = set()
-        if self in memo:
-            return
-        if remove_duplicate:
-            memo.add(self)
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is None:
-                continue
-            sub_prefix = prefix + ("." if prefix else "") + name
-            yield from module.named_modules(memo, sub_prefix, remove_duplicate)
-
-    # Modules hash and compare by identity (the memo sets above rely on it).
-    __hash__ = object.__hash__
-
     # ---- modes and bulk changes ---------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set training mode on this module and all descendants; returns self."""
@@ -499,221 +306,6 @@ class Module:
         fn(self)
         return self
 
-    def _apply(self, fn) -> Module:
-        """Convert every parameter, gradient and buffer with ``fn``.
-
-        Parameters keep their identity: the converted array replaces ``param.data`` (PyTorch's
-        default), so optimizers built before ``.to()`` still hold the live parameters.
-        """
-        for module in self.children():
-            module._apply(fn)
-        for param in self._parameters.values():
-            if param is None:
-                continue
-            with no_grad():
-                converted = fn(param)
-            param._data = converted._data
-            if param._grad is not None:
-                with no_grad():
-                    grad = fn(param._grad)
-                param._grad._data = grad._data
-        for key, buf in self._buffers.items():
-            if buf is not None:
-                with no_grad():
-                    self._buffers[key] = fn(buf)
-        return self
-
-    def to(self, *args, **kwargs) -> Module:
-        """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``,
-        ``to(device, dtype)``, ``to(tensor)``. Only floating tensors change dtype."""
-        device, dtype = _parse_module_to(args, kwargs)
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(
-                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
-                f"dtype={dtype}"
-            )
-
-        def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
-
-        return self._apply(convert)
-
-    def cuda(self, device=None) -> Module:
-        """Move every parameter and buffer to a CUDA device."""
-        return self._apply(lambda t: t.cuda(device))
-
-    def cpu(self) -> Module:
-        """Move every parameter and buffer to host memory."""
-        return self._apply(lambda t: t.cpu())
-
-    def type(self, dst_type) -> Module:
-        """Cast every parameter and buffer to ``dst_type``."""
-        return self._apply(lambda t: t.type(dst_type))
-
-    def float(self) -> Module:
-        """Cast floating parameters and buffers to float32."""
-        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
-
-    def double(self) -> Module:
-        """Cast floating parameters and buffers to float64."""
-        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
-
-    def half(self) -> Module:
-        """Cast floating parameters and buffers to float16."""
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
-
-    # ---- hooks --------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:
-        """Call ``hook(module, args)`` before forward (``hook(module, args, kwargs)`` with
-        ``with_kwargs``); a returned value replaces the inputs."""
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after forward (``hook(module, args, kwargs,
-        output)`` with ``with_kwargs``); a returned value replaces the output."""
-        handle = RemovableHandle(self._forward_hooks, extra_dict=(
-            self._forward_hooks_with_kwargs, self._forward_hooks_always_called))
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    # ---- state dict ---------------------------------------------------------------------
-    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        if type(self).get_extra_state is not Module.get_extra_state:
-            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
-
-    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """An ordered dict of every parameter and persistent buffer under dotted keys
-        (``'0.weight'``), as tensors detached from the graph (sharing memory)."""
-        if args:  # the positional (destination, prefix, keep_vars) form PyTorch still accepts
-            if len(args) > 3:
-                raise TypeError(f"state_dict() takes at most 3 positional arguments, "
-                                f"got {len(args)}")
-            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[
-                len(args):])
-        if destination is None:
-            destination = OrderedDict()
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
-        return destination
-
-    def _load_from_state_dict(self, state_dict, prefix: str, assign: bool, missing_keys: list,
-                              unexpected_keys: list, error_msgs: list) -> None:
-        persistent = {k: v for k, v in self._buffers.items()
-                      if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
-                                                        persistent.items()) if v is not None}
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected gradgpu.Tensor or '
-                    f"Tensor-like object from checkpoint but received {type(value)}"
-                )
-                continue
-            # checkpoints from old PyTorch stored scalars as shape [1]
-            if param.ndim == 0 and value.shape == (1,):
-                value = value[0]
-            if value.shape != param.shape:
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                    f"checkpoint, the shape in current model is {param.shape}."
-                )
-                continue
-            try:
-                with no_grad():
-                    if assign:
-                        if isinstance(param, Parameter):
-                            if isinstance(value, Parameter):
-                                value.requires_grad_(param.requires_grad)
-                            else:
-                                value = Parameter(value, requires_grad=param.requires_grad)
-                        setattr(self, name, value)
-                    else:
-                        param.copy_(value)
-            except Exception as ex:  # noqa: BLE001 - reported with the key, like PyTorch
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model '
-                    f"are {param.size()} and whose dimensions in the checkpoint are "
-                    f"{value.size()}, an exception occurred : {ex.args}."
-                )
-        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra_key in state_dict:
-                self.set_extra_state(state_dict[extra_key])
-            else:
-                missing_keys.append(extra_key)
-        elif extra_key in state_dict:
-            unexpected_keys.append(extra_key)
-        for key in state_dict:
-            if key.startswith(prefix) and key != extra_key:
-                head = key[len(prefix):].split(".", 1)
-                if len(head) > 1:
-                    if head[0] not in self._modules:
-                        unexpected_keys.append(key)
-                elif head[0] not in local_state:
-                    unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy parameters and buffers from ``state_dict`` into this module (in place, under
-        no_grad; ``assign=True`` rebinds them instead). Returns ``(missing_keys,
-        unexpected_keys)``; with ``strict`` any mismatch raises RuntimeError. A shape mismatch
-        always raises."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing: list[str] = []
-        unexpected: list[str] = []
-        errors: list[str] = []
-        state_dict = OrderedDict(state_dict)
-
-        def load(module, local, prefix=""):
-            module._load_from_state_dict(local, prefix, assign, missing, unexpected, errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    load(child, {k: v for k, v in local.items() if k.startswith(child_prefix)},
-                         child_prefix)
-
-        load(self, state_dict)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(errors)))
-        return _IncompatibleKeys(missing, unexpected)
-
     # ---- repr ---------------------------------------------------------------------------
     def _get_name(self) -> str:
         return type(self).__name__
@@ -735,30 +327,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-def _parse_module_to(args, kwargs):
-    """``Module.to`` arguments -> (device or None, dtype or None)."""
-    kwargs = dict(kwargs)
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, _dtypes.dtype):
-            dtype = a
-        elif isinstance(a, bool):
-            continue  # non_blocking passed positionally
-        elif isinstance(a, (str, _device, int)):
-            device = a
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if dtype is not None:
-        dtype = _dtypes.as_dtype(dtype)
-    if device is not None:
-        device = _device(device)
-    return device, dtype
