@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The one prepared script for the GPU machine (GUIDE section 8): the test suite with the cuda
+# device, then the benchmarks with --device cuda, from this checkout with PYTHONPATH=$PWD and
+# nothing installed. Logs go to $OUT when set (else benchmarks/results/gpu-check-<time>/);
+# a short summary is printed last. Exits 0 when both stages pass, 1 when one fails, and 3 (with
+# the reason) on a machine where CuPy sees no usable GPU.
+#
+#   bash benchmarks/gpu_check.sh
+#
+# Settings (environment):
+#   GPU_CHECK_STAGES        tests,bench (default) | tests | bench
+#   GPU_CHECK_TEST_TIMEOUT  seconds for pytest (default 300)
+#   GPU_CHECK_BENCH_TIMEOUT seconds for the benchmarks (default 260)
+#   GPU_CHECK_BENCH_BUDGET  timed seconds per workload (default 6; the CPU default is 10)
+#   GPU_CHECK_PYTEST_ARGS   pytest selection (default "-k cuda": the cuda cases of the device
+#                           fixture and the tests marked cuda; the CPU cases run in CI anyway;
+#                           set it to "" for the whole suite)
+# Defaults fit one 10-minute command; pass GPU_CHECK_STAGES=bench to rerun only the benchmarks.
+set -u
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONDONTWRITEBYTECODE=1
+PY="${PYTHON:-python}"
+STAGES="${GPU_CHECK_STAGES:-tests,bench}"
+LOG="${OUT:-benchmarks/results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$LOG"
+LOG="$(cd "$LOG" && pwd)"
+
+reason="$("$PY" -c 'from gradgpu.backend import cuda; print(cuda.unavailable_reason() or "")' 2>&1)"
+if [ -n "$reason" ]; then
+    echo "gpu_check: no usable CUDA GPU on this machine, nothing was run: $reason" | tee "$LOG/summary.txt" >&2
+    exit 3
+fi
+
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit: $(git rev-parse --short=12 HEAD 2>/dev/null || echo '?')"
+    if command -v nvidia-smi > /dev/null; then
+        nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
+            | sed 's/^/gpu: /'
+    else
+        echo "gpu: (nvidia-smi not found)"
+    fi
+    "$PY" - <<'EOF'
+import platform
+import numpy
+print("python:", platform.python_version(), " numpy:", numpy.__version__)
+from gradgpu.backend import cuda
+cp = cuda.require_cuda("gpu_check")
+print("cupy:", cp.__version__, " cuda runtime:", cp.cuda.runtime.runtimeGetVersion(),
+      " driver:", cp.cuda.runtime.driverGetVersion())
+try:
+    import torch
+    print("torch:", torch.__version__, " cuda:", torch.version.cuda,
+          " available:", torch.cuda.is_available())
+except ImportError:
+    print("torch: not installed")
+EOF
+} > "$LOG/env.txt" 2>&1
+cat "$LOG/env.txt"
+
+test_rc=skipped
+test_line="(not run)"
+if [[ ",$STAGES," == *",tests,"* ]]; then
+    pytest_args="${GPU_CHECK_PYTEST_ARGS--k cuda}"
+    echo "== tests: $PY -m pytest -q tests $pytest_args -> $LOG/pytest.log"
+    # shellcheck disable=SC2086  # pytest_args is a word list on purpose
+    timeout "${GPU_CHECK_TEST_TIMEOUT:-300}" "$PY" -m pytest -q tests -p no:cacheprovider \
+        $pytest_args > "$LOG/pytest.log" 2>&1
+    test_rc=$?
+    [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-300} s timeout)" >> "$LOG/pytest.log"
+    test_line="$(grep -E '(passed|failed|error)' "$LOG/pytest.log" | tail -n 1)"
+    tail -n 25 "$LOG/pytest.log"
+fi
+
+bench_rc=skipped
+if [[ ",$STAGES," == *",bench,"* ]]; then
+    echo "== benchmarks: $PY -m benchmarks --device cuda -> $LOG/bench.log"
+    timeout "${GPU_CHECK_BENCH_TIMEOUT:-260}" "$PY" -m benchmarks --device cuda \
+        --budget "${GPU_CHECK_BENCH_BUDGET:-6}" --out "$LOG" > "$LOG/bench.log" 2>&1
+    bench_rc=$?
+    [ "$bench_rc" = 124 ] && echo "(benchmarks stopped by the ${GPU_CHECK_BENCH_TIMEOUT:-260} s timeout)" >> "$LOG/bench.log"
+fi
+
+{
+    echo
+    echo "================================ gpu_check summary ================================"
+    cat "$LOG/env.txt"
+    echo "tests: rc=$test_rc  $test_line"
+    echo "benchmarks: rc=$bench_rc"
+    table="$(ls -t "$LOG"/cuda-*.txt 2>/dev/null | head -n 1)"
+    if [ -n "$table" ]; then
+        cat "$table"
+    elif [ "$bench_rc" != skipped ]; then
+        tail -n 30 "$LOG/bench.log"
+    fi
+    echo "logs: $LOG"
+} | tee "$LOG/summary.txt"
+
+for rc in "$test_rc" "$bench_rc"; do
+    if [ "$rc" != skipped ] && [ "$rc" != 0 ]; then
+        exit 1
+    fi
+done
+exit 0

@@ -1,0 +1,172 @@
+"""GPU-only workloads: how close gradgpu gets to the hardware, next to PyTorch and raw CuPy.
+
+- ``gpu_copy``: ``x.clone()`` of a 256 MB array; raw CuPy's copy is the measured copy bandwidth
+  that the bandwidth-bound rows are expressed against (bytes moved / time / copy bandwidth).
+- ``gpu_elementwise`` (``a + b``) and ``gpu_reduction`` (``x.sum()``): bandwidth-bound.
+- ``gpu_matmul``: 4096 x 4096 float32, against CuPy's ``@`` (cuBLAS); TFLOP/s.
+- ``gpu_softmax_ce``: ``cross_entropy(logits, y)`` forward + backward on 8192 x 8192 logits.
+- ``gpu_adam_step``: one Adam step over 8 x 4M float32 parameters.
+
+The last two are where our own fused CUDA kernels will go (``kernels/``); until they land they
+measure what exists (gradgpu's composed ops), with PyTorch's fused/foreach implementations and
+the raw-CuPy sequence of the same math beside them. Inputs are far larger than the 50 MB L2.
+
+CuPy is reached through ``ctx.xp`` (``gradgpu.backend.cuda``'s module), never imported here, so
+these modules load on a machine without a GPU; there the workloads are skipped by the runner.
+On the CPU they can still be built at toy sizes (``ctx.device == "cpu"``) so that tests check
+that the code runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Built, Context, Workload
+
+
+def _big(ctx: Context, gpu_size: int, cpu_size: int) -> int:
+    return gpu_size if ctx.device == "cuda" else cpu_size
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes / 2**20:.0f} MiB" if nbytes >= 2**20 else f"{nbytes / 2**10:.0f} KiB"
+
+
+def _vector(ctx: Context, n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).random(n, dtype=np.float32)
+
+
+def _bandwidth_built(ctx: Context, arrays: list[np.ndarray], op, raw_op, bytes_moved: int,
+                     label: str) -> Built:
+    impls = {}
+    for name, lib in ctx.libs():
+        tensors = [ctx.tensor(lib, a) for a in arrays]
+        impls[name] = ctx.impl(name, lambda tensors=tensors: op(*tensors))
+    raws = [ctx.raw(a) for a in arrays]
+    impls["raw"] = ctx.impl("raw", lambda: raw_op(*raws))
+    return Built(impls, extra={"bytes": bytes_moved}, label=label)
+
+
+def build_copy(ctx: Context) -> Built:
+    n = _big(ctx, 64 * 2**20, 4096)  # 256 MB of float32
+    x = _vector(ctx, n, 0)
+    return _bandwidth_built(ctx, [x], lambda t: t.clone(), lambda a: a.copy(), 2 * x.nbytes,
+                            f"clone(), {_mib(x.nbytes)} float32")
+
+
+def build_elementwise(ctx: Context) -> Built:
+    n = _big(ctx, 64 * 2**20, 4096)
+    a, b = _vector(ctx, n, 0), _vector(ctx, n, 1)
+    return _bandwidth_built(ctx, [a, b], lambda s, t: s + t, lambda s, t: s + t, 3 * a.nbytes,
+                            f"a + b, {_mib(a.nbytes)} float32 each")
+
+
+def build_reduction(ctx: Context) -> Built:
+    n = _big(ctx, 64 * 2**20, 4096)
+    x = _vector(ctx, n, 0)
+    return _bandwidth_built(ctx, [x], lambda t: t.sum(), lambda a: a.sum(), x.nbytes,
+                            f"x.sum(), {_mib(x.nbytes)} float32")
+
+
+def build_matmul(ctx: Context) -> Built:
+    n = _big(ctx, 4096, 64)
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    built = _bandwidth_built(ctx, [a, b], lambda s, t: s @ t, lambda s, t: s @ t, 0,
+                             f"{n}x{n} @ {n}x{n} float32 (raw: CuPy @, cuBLAS)")
+    built.extra = {"flops": 2 * n**3}
+    return built
+
+
+def build_softmax_ce(ctx: Context) -> Built:
+    """Mean cross-entropy of (N, C) logits, forward and backward to the logits. Raw: log-sum-exp
+    forward and ``(softmax - onehot) / N`` backward by hand. Floor: read the logits once, write
+    their gradient once."""
+    rows, classes = (8192, 8192) if ctx.device == "cuda" else (64, 32)
+    rng = np.random.default_rng(0)
+    z_np = rng.standard_normal((rows, classes)).astype(np.float32)
+    y_np = rng.integers(0, classes, rows)
+    impls = {}
+    for name, lib in ctx.libs():
+        z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
+        F = lib.nn.functional
+
+        def ce(z=z, y=y, F=F):
+            z.grad = None
+            loss = F.cross_entropy(z, y)
+            loss.backward()
+            return loss
+
+        impls[name] = ctx.impl(name, ce)
+    xp = ctx.xp
+    z, y = ctx.raw(z_np), ctx.raw(y_np)
+    idx = xp.arange(rows)
+
+    def raw_ce():
+        zmax = z.max(axis=1, keepdims=True)
+        e = xp.exp(z - zmax)
+        s = e.sum(axis=1, keepdims=True)
+        loss = (xp.log(s[:, 0]) + zmax[:, 0] - z[idx, y]).mean()
+        grad = e / s
+        grad[idx, y] -= 1
+        grad /= rows
+        return loss
+
+    impls["raw"] = ctx.impl("raw", raw_ce)
+    return Built(impls, check=True, extra={"bytes": 2 * z_np.nbytes},
+                 label=f"cross_entropy fwd+bwd, {rows}x{classes} float32 "
+                       "(gradgpu: composed ops, no fused kernel yet)")
+
+
+def build_adam_step(ctx: Context) -> Built:
+    """``optimizer.step()`` of Adam over fixed gradients. PyTorch runs its default CUDA
+    implementation (foreach); raw CuPy runs the same math tensor by tensor. Floor: read p, g, m,
+    v and write p, m, v once (28 bytes per float32 parameter)."""
+    count, size = (8, 4 * 2**20) if ctx.device == "cuda" else (3, 100)
+    rng = np.random.default_rng(0)
+    params_np = [rng.standard_normal(size).astype(np.float32) for _ in range(count)]
+    grads_np = [rng.standard_normal(size).astype(np.float32) for _ in range(count)]
+    lr, (b1, b2), eps = 1e-3, (0.9, 0.999), 1e-8
+    impls = {}
+    for name, lib in ctx.libs():
+        params = [lib.nn.Parameter(ctx.tensor(lib, p)) for p in params_np]
+        for p, g in zip(params, grads_np):
+            p.grad = ctx.tensor(lib, g)
+        opt = lib.optim.Adam(params, lr=lr, betas=(b1, b2), eps=eps)
+        impls[name] = ctx.impl(name, opt.step)
+    xp = ctx.xp
+    params = [ctx.raw(p).copy() for p in params_np]
+    grads = [ctx.raw(g) for g in grads_np]
+    m = [xp.zeros_like(p) for p in params]
+    v = [xp.zeros_like(p) for p in params]
+    t = [0]
+
+    def raw_adam():
+        t[0] += 1
+        step_size = lr / (1 - b1 ** t[0])
+        bc2_sqrt = (1 - b2 ** t[0]) ** 0.5
+        for p, g, mi, vi in zip(params, grads, m, v):
+            mi *= b1
+            mi += (1 - b1) * g
+            vi *= b2
+            vi += (1 - b2) * g * g
+            p -= step_size * mi / (xp.sqrt(vi) / bc2_sqrt + eps)
+
+    impls["raw"] = ctx.impl("raw", raw_adam)
+    n_params = count * size
+    return Built(impls, extra={"bytes": 28 * n_params},
+                 label=f"Adam over {count} x {size:,} float32 "
+                       "(gradgpu: per-tensor ops, no fused kernel yet)")
+
+
+_GPU = ("cuda",)
+WORKLOADS = [
+    Workload("gpu_copy", "gpu", "ms", "copy bandwidth reference: x.clone()", build_copy, _GPU),
+    Workload("gpu_elementwise", "gpu", "ms", "elementwise a + b (bandwidth)", build_elementwise,
+             _GPU),
+    Workload("gpu_reduction", "gpu", "ms", "reduction x.sum() (bandwidth)", build_reduction, _GPU),
+    Workload("gpu_matmul", "gpu", "ms", "matmul vs cuBLAS (TFLOP/s)", build_matmul, _GPU),
+    Workload("gpu_softmax_ce", "gpu", "ms", "softmax cross-entropy fwd+bwd", build_softmax_ce,
+             _GPU),
+    Workload("gpu_adam_step", "gpu", "ms", "Adam optimizer step", build_adam_step, _GPU),
+]
