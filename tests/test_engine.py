@@ -300,3 +300,39 @@ def test_custom_function_saving_its_output_leaves_no_cycle(no_gc):
     assert x.grad.tolist() == pytest.approx([2 * 0.6931471805599453, 4 * 0.6931471805599453])
     del y
     assert not any(_alive(refs))
+
+
+def test_first_gradient_is_taken_without_copy_only_when_nobody_else_holds_it():
+    import numpy as np
+
+    # one gradient array sent to two leaves: each leaf must get its own array
+    a = gradgpu.randn(3, requires_grad=True)
+    b = gradgpu.randn(3, requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1)
+    np.testing.assert_allclose(b.grad.numpy(), np.ones(3))
+
+    # a user's gradient for a leaf root is never aliased
+    c = gradgpu.randn(3, requires_grad=True)
+    user = gradgpu.ones(3)
+    c.backward(user)
+    assert not np.shares_memory(c.grad.numpy(), user.numpy())
+
+    # a gradient a hook kept is not aliased either
+    kept = []
+    d = gradgpu.randn(3, requires_grad=True)
+    d.register_hook(lambda g: kept.append(g))
+    (d * 2).sum().backward()
+    assert not np.shares_memory(d.grad.numpy(), kept[0].numpy())
+    d.grad.zero_()
+    np.testing.assert_allclose(kept[0].numpy(), np.full(3, 2.0))
+
+    # accumulation on later calls is in place into the leaf's own array
+    e = gradgpu.randn(2, 3, requires_grad=True)
+    w = gradgpu.randn(3, 4)
+    (e @ w).sum().backward()
+    first = e.grad
+    (e @ w).sum().backward()
+    assert e.grad is first
+    np.testing.assert_allclose(first.numpy(), 2 * np.tile(w.numpy().sum(1), (2, 1)), rtol=1e-6)

@@ -14,6 +14,8 @@ Data flow of one call (``backward`` or ``grad``):
 
 from __future__ import annotations
 
+import sys
+
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from .._dtypes import from_numpy_dtype
 from ..backend import backend_of
@@ -135,6 +137,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             grads = buffers.pop(node)
             if isinstance(node, AccumulateGrad):
                 g = _leaf_hooks(node.variable, grads[0])
+                grads = None  # drop the buffer's reference: _store_grad counts references
                 if captures is None:
                     _store_grad(node.variable, g, create_graph, Tensor)
                 elif (node, 0) in captures:
@@ -177,6 +180,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                         ready.append(child)
                     else:  # nothing flowed to it: its whole subgraph gets no gradient
                         _skip(child, deps, needed, retain_graph)
+            in_grads = g = None  # hold no gradient past its hand-over (see _store_grad)
     finally:
         _state.enabled = prev_enabled
     return results
@@ -277,14 +281,28 @@ def _leaf_hooks(leaf, g):
     return g
 
 
+# References to a gradient that only the engine holds when it reaches _store_grad: the
+# caller's local, this function's parameter, and getrefcount's own argument.
+_ENGINE_REFS = 3
+
+
 def _store_grad(t, g, create_graph, Tensor):
-    """``t.grad += g`` with PyTorch's ownership rules (never alias a gradient someone holds)."""
+    """``t.grad += g`` with PyTorch's ownership rules (never alias a gradient someone holds).
+
+    The first gradient becomes ``.grad`` without a copy when nothing but the engine holds it
+    or its array (CPython reference counts, as PyTorch checks ``use_count``): a user's
+    gradient, a tensor a hook kept, or one array sent to two leaves is copied instead."""
     old = t._grad
     if old is None:
         if create_graph:
             t._grad = g
+            return
+        arr = g._data
+        if (sys.getrefcount(g) <= _ENGINE_REFS and sys.getrefcount(arr) <= 3
+                and arr.flags.owndata and arr.flags.writeable):
+            t._grad = Tensor._make(arr)  # arr: g's __dict__, the local above, getrefcount
         else:
-            t._grad = Tensor._make(g._data.copy())
+            t._grad = Tensor._make(arr.copy())
     elif create_graph or old._requires_grad:
         t._grad = old + g
     else:

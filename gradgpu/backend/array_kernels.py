@@ -128,18 +128,36 @@ class ArrayKernels:
     # ---- pooling ----
     def max_pool2d_fwd(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple):
         """Window maxima of x (N, C, H, W) and their flat indices h * W + w in the input plane
-        (the first maximum wins ties; NaN propagates), padding never selected."""
+        (the first maximum wins ties; NaN propagates), padding never selected.
+
+        Works on the kernel-offset views of the (padded) input, never materializing windows:
+        a running ``maximum``, then one equality pass per offset (last to first, so the first
+        maximum wins) picks the index. NumPy's ``argmax`` over a short axis is several times
+        slower than these few full-width passes."""
         xp = self.xp
         n, c, h, w = x.shape
-        (kh, kw), (sh, sw), (dh, dw), (pt, _, pl, _) = kernel, stride, dilation, pads
-        cols = self.im2col(x, kernel, stride, dilation, pads, pad_value=-xp.inf)
-        oh, ow = cols.shape[-2:]
-        cols = cols.reshape(n, c, kh * kw, oh, ow)
-        k = cols.argmax(axis=2)
-        values = xp.take_along_axis(cols, k[:, :, None], axis=2)[:, :, 0]
+        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
+        hp, wp = h + pt + pb, w + pl + pr
+        oh = (hp - dh * (kh - 1) - 1) // sh + 1
+        ow = (wp - dw * (kw - 1) - 1) // sw + 1
+        if pt or pb or pl or pr:
+            padded = xp.full((n, c, hp, wp), -xp.inf, dtype=x.dtype)
+            padded[:, :, pt:pt + h, pl:pl + w] = x
+        else:
+            padded = x
+        views = [padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                        j * dw:j * dw + sw * (ow - 1) + 1:sw]
+                 for i in range(kh) for j in range(kw)]
+        best = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(best, v, out=best)  # NaN propagates
+        k = xp.full(best.shape, len(views) - 1, dtype=xp.int64)
+        for offset in range(len(views) - 2, -1, -1):
+            v = views[offset]
+            k = xp.where((v == best) | (v != v), offset, k)  # v != v: NaN is the maximum
         rows = (xp.arange(oh) * sh - pt).reshape(oh, 1) + (k // kw) * dh
         cols_ = (xp.arange(ow) * sw - pl).reshape(1, ow) + (k % kw) * dw
-        return values, rows * w + cols_
+        return best, rows * w + cols_
 
     # ---- indexing ----
     def index_put_add(self, out, key, values):

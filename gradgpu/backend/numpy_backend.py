@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _device
@@ -58,6 +60,25 @@ class NumpyBackend(ArrayKernels):
 
     def permutation(self, rng, n):
         return rng.permutation(n)
+
+    # ---- kernels with a faster host implementation --------------------------------------
+    def erf(self, x):
+        """SciPy's C ``erf`` when SciPy is installed (about 10x faster than the reference, which
+        dominates exact GELU on the CPU); otherwise the reference in ArrayKernels."""
+        special = _scipy_special()
+        if special is None:
+            return super().erf(x)
+        return np.asarray(special.erf(x))
+
+
+@functools.lru_cache(maxsize=1)
+def _scipy_special():
+    """scipy.special, or None: SciPy is optional (the demo and test extras bring it)."""
+    try:
+        import scipy.special
+    except ImportError:
+        return None
+    return scipy.special
 
 
 NUMPY = NumpyBackend()

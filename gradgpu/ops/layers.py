@@ -13,7 +13,7 @@ from .. import _random
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from . import elementwise as ew
-from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from ._common import Tensor, backend_of, binary_arrays, check_tensor, same_device, xp_of
 from .linalg import matmul
 from .reduction import sum as _sum
 
@@ -63,10 +63,46 @@ def linear(input, weight, bias=None):
             f"{list(input.shape)} has {input._data.shape[-1] if input._data.ndim else 0} "
             f"features, weight {list(weight.shape)} expects {in_features}"
         )
-    out = matmul(input, weight.mT if weight._data.ndim == 2 else weight)
+    if weight._data.ndim == 1:
+        out = matmul(input, weight)
+        return out + bias if bias is not None else out
     if bias is not None:
-        out = out + bias
-    return out
+        check_tensor(bias, "linear", "bias")
+        if bias._data.shape not in ((weight._data.shape[0],), (1,), ()):
+            raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match "
+                               f"weight {list(weight.shape)}")
+    return Linear.apply(input, weight, bias)
+
+
+class Linear(Function):
+    """y = x W^T + b;  dx = g W,  dW = g^T x (batch dims flattened),  db = sum of g over batch.
+
+    One node instead of transpose + matmul + add, and dW comes out of the matmul contiguous
+    and owned, so it becomes ``weight.grad`` without a copy."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ad, wd = binary_arrays(x, weight, "linear")
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        out = xp_of(x).matmul(ad, wd.T)
+        if bias is not None:
+            out += bias._data  # out is fresh: add the bias in place
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = matmul(g, weight) if need[0] else None
+        gw = gb = None
+        if need[1]:
+            g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = matmul(g2.mT, x2)
+        if ctx.has_bias and need[2]:
+            gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+        return gx, gw, gb
 
 
 # ---- embedding ------------------------------------------------------------------------------
