@@ -82,8 +82,9 @@ class ArrayKernels:
 
     def scatter_add_flat(self, src, index, size: int):
         """out (length ``size``, zeros) with out[index] += src, repeated indices summed."""
-        out = self.xp.bincount(index.reshape(-1), weights=src.reshape(-1), minlength=size)
-        return out.astype(src.dtype, copy=False)
+        out = self.xp.zeros(size, dtype=src.dtype)
+        self.xp.add.at(out, index.reshape(-1), src.reshape(-1))
+        return out
 
     # ---- convolution ----
     def im2col(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple,

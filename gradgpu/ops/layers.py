@@ -14,7 +14,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from . import elementwise as ew
 from ._common import Tensor, backend_of, binary_arrays, check_tensor, same_device, xp_of
-from .linalg import matmul
+from .linalg import folded_matmul, matmul
 from .reduction import sum as _sum
 
 
@@ -85,7 +85,7 @@ class Linear(Function):
         ad, wd = binary_arrays(x, weight, "linear")
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        out = xp_of(x).matmul(ad, wd.T)
+        out = folded_matmul(xp_of(x), ad, wd.T)
         if bias is not None:
             out += bias._data  # out is fresh: add the bias in place
         return out

@@ -17,15 +17,29 @@ class MatMul(Function):
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b, "matmul")
         ctx.save_for_backward(a, b)
-        return xp_of(a).matmul(ad, bd)
+        return folded_matmul(xp_of(a), ad, bd)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
         ga = sum_to_shape(g @ b.mT, a._data.shape) if need[0] else None
-        gb = sum_to_shape(a.mT @ g, b._data.shape) if need[1] else None
+        gb = None
+        if need[1]:
+            if b.ndim == 2 and a.ndim > 2:  # one (k, B*m) @ (B*m, n) GEMM, no batch sum after
+                gb = reshape(a, (-1, a.shape[-1])).mT @ reshape(g, (-1, g.shape[-1]))
+            else:
+                gb = sum_to_shape(a.mT @ g, b._data.shape)
         return ga, gb
+
+
+def folded_matmul(xp, a, b):
+    """a @ b; a stack of matrices times one matrix runs as a single 2-D GEMM over the folded
+    batch, which BLAS does about twice as fast as NumPy's loop over the batch."""
+    if b.ndim == 2 and a.ndim > 2:
+        lead = a.shape[:-1]
+        return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(lead + (b.shape[-1],))
+    return xp.matmul(a, b)
 
 
 def _check_matmul(a, b, op):
