@@ -152,13 +152,18 @@ class ArrayKernels:
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # NaN propagates
-        k = xp.full(best.shape, len(views) - 1, dtype=xp.int64)
-        for offset in range(len(views) - 2, -1, -1):
-            v = views[offset]
-            k = xp.where((v == best) | (v != v), offset, k)  # v != v: NaN is the maximum
-        rows = (xp.arange(oh) * sh - pt).reshape(oh, 1) + (k // kw) * dh
-        cols_ = (xp.arange(ow) * sw - pl).reshape(1, ow) + (k % kw) * dw
-        return best, rows * w + cols_
+        # flat input index (h * W + w) of each window's element at kernel offset (i, j)
+        top = (xp.arange(oh, dtype=xp.int64) * sh - pt).reshape(oh, 1)
+        left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
+        offsets = [(i, j) for i in range(kh) for j in range(kw)]
+        i, j = offsets[-1]
+        index = xp.broadcast_to((top + i * dh) * w + left + j * dw, best.shape).copy()
+        for n_off in range(len(views) - 2, -1, -1):
+            i, j = offsets[n_off]
+            v = views[n_off]
+            hit = (v == best) | (v != v)  # v != v: NaN is the maximum
+            xp.copyto(index, (top + i * dh) * w + left + j * dw, where=hit)
+        return best, index
 
     # ---- indexing ----
     def index_put_add(self, out, key, values):
