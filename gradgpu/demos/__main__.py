@@ -20,17 +20,10 @@ def _char_transformer(argv):
     return char_transformer.main(argv)
 
 
-def _spiral(argv):
-    from . import spiral
-
-    return spiral.main(argv)
-
-
 DEMOS = {
     "digits-mlp": _digits("digits-mlp"),
     "digits-cnn": _digits("digits-cnn"),
     "char-transformer": _char_transformer,
-    "spiral": _spiral,
 }
 
 
