@@ -176,39 +176,34 @@ def _softmax_dim(name: str, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A normalization along ``dim`` (None: PyTorch's legacy implicit choice, with its warning)."""
+
+    _name: str
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)
+
+    def forward(self, input):
+        dim = self.dim if self.dim is not None else _softmax_dim(self._name, input.dim())
+        return getattr(F, self._name)(input, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """exp(x) / sum(exp(x)) along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)
-
-    def forward(self, input):
-        dim = self.dim if self.dim is not None else _softmax_dim("softmax", input.dim())
-        return F.softmax(input, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _name = "softmax"
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """x - logsumexp(x) along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)
-
-    def forward(self, input):
-        dim = self.dim if self.dim is not None else _softmax_dim("log_softmax", input.dim())
-        return F.log_softmax(input, dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _name = "log_softmax"
