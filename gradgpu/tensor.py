@@ -92,7 +92,6 @@ class Tensor(TensorConversions):
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
             t = _factories.empty(*sizes, dtype=_dtypes.get_default_dtype(), device=device)
         self._data = t._data
-        self._version_counter = [0]
 
     @classmethod
     def _make(cls, data, requires_grad: bool = False) -> Tensor:
@@ -101,10 +100,25 @@ class Tensor(TensorConversions):
             data = np.asarray(data)
         t = _new(cls)
         t._data = data
-        t._version_counter = [0]
         if requires_grad:
             t._requires_grad = True
         return t
+
+    # The version counter (a one-element list, shared by views) is created on first use: most
+    # tensors are never saved for backward, viewed or written in place, and one allocation
+    # fewer per tensor is one object fewer for the cycle collector to walk.
+    _vc = None
+
+    @property
+    def _version_counter(self) -> list:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
+
+    @_version_counter.setter
+    def _version_counter(self, counter: list) -> None:
+        self._vc = counter
 
     # ---- basic attributes ---------------------------------------------------------------
     @property

@@ -86,7 +86,6 @@ class Node:
     _saved = None  # tuple of _SavedTensor, () when nothing was saved, None once released
     _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on outputs
     _retained = None  # {output_nr: weakref to the tensor} from Tensor.retain_grad
-    _sequence_nr = 0
 
     def name(self) -> str:
         return type(self).__name__
@@ -158,9 +157,6 @@ class _FunctionMeta(type):
     def __init__(cls, name, bases, attrs):
         super().__init__(name, bases, attrs)
         cls._backward_cls = type(name + "Backward", (BackwardFunction,), {"_forward_cls": cls})
-
-
-_sequence = [0]
 
 
 class Function(metaclass=_FunctionMeta):
@@ -253,8 +249,6 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
     ctx.next_functions = tuple(edges)
     ctx.needs_input_grad = tuple(needs)
     ctx._input_meta = tuple(meta)
-    _sequence[0] += 1
-    ctx._sequence_nr = _sequence[0]
 
     nondiff = ctx._non_differentiable
     fresh = []  # outputs created by forward (not inputs returned as they are)
@@ -266,7 +260,13 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
         data = o._data
         out_meta.append((data.shape, data.dtype))
         differentiable = data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
-        if o._grad_fn is not None or _is_one_of(o, args):
+        returned_input = o._grad_fn is not None
+        if not returned_input:
+            for a in args:
+                if a is o:
+                    returned_input = True
+                    break
+        if returned_input:
             # forward returned an input (or a tensor with history): give the output its own
             # identity, sharing the array, so the input's own grad_fn is left alone
             alias = Tensor._make(data)

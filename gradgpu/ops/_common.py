@@ -94,6 +94,8 @@ def binary_arrays(a, b, op: str):
         rt = _dtypes.result_type(a, b).np
         return (ad if ad.dtype == rt else ad.astype(rt)), (bd if bd.dtype == rt else bd.astype(rt))
     if a_is_t:
+        if type(b) is float and a._data.dtype.kind == "f":  # the common case, x * 0.5
+            return a._data, b
         t, s, t_first = a, b, True
     elif b_is_t:
         t, s, t_first = b, a, False
