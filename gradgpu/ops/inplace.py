@@ -73,11 +73,15 @@ def _recording(self: Tensor, other=None) -> bool:
 
 def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
     """No graph to record: compute straight into self's array (the optimizer hot path)."""
-    rt = _dtypes.result_type(self, other)
-    st = _dtypes.from_numpy_dtype(self._data.dtype)
-    if not _dtypes.can_cast(rt, st):
-        raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired output "
-                           f"type {st.name}")
+    kind = self._data.dtype.kind
+    same_kind = (type(other) is float and kind == "f") or (
+        isinstance(other, Tensor) and other._data.dtype == self._data.dtype)
+    if not same_kind:  # the promotion check is needed only when the dtypes differ
+        rt = _dtypes.result_type(self, other)
+        st = _dtypes.from_numpy_dtype(self._data.dtype)
+        if not _dtypes.can_cast(rt, st):
+            raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
+                               f"output type {st.name}")
     operand = other._data if isinstance(other, Tensor) else other
     be = backend_of(self._data)
     try:
@@ -145,8 +149,71 @@ _UNARY_INPLACE = {
         ew.abs, ew.neg, ew.exp, ew.log, ew.log1p, ew.expm1, ew.sqrt, ew.rsqrt, ew.reciprocal,
         ew.sin, ew.cos, ew.tan, ew.tanh, ew.sigmoid, ew.relu, ew.sign, ew.floor, ew.ceil,
         ew.round, ew.trunc, ew.frac, ew.square, ew.clamp_min, ew.clamp_max, ew.fmod,
-        ew.remainder, ew.floor_divide, composite.lerp, composite.addcmul, composite.addcdiv,
+        ew.remainder, ew.floor_divide,
     )
+}
+
+
+def _same_float_arrays(self: Tensor, operands) -> list | None:
+    """The operands' arrays when all are numbers or tensors of self's float dtype and array
+    type (the optimizer case), else None (the general path handles promotion and devices)."""
+    dtype = self._data.dtype
+    if dtype.kind != "f":
+        return None
+    arrays = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            d = x._data
+            if d.dtype != dtype or type(d) is not type(self._data):
+                return None
+            arrays.append(d)
+        elif isinstance(x, (int, float)):
+            arrays.append(x)
+        else:
+            return None
+    return arrays
+
+
+def _accumulating_inplace(name, fn, increment):
+    """lerp_, addcmul_, addcdiv_: ``self += increment(...)``. With no graph to record and
+    matching float operands (optimizer state updates), the increment is computed once and
+    added into self's array; otherwise the differentiable composite is committed."""
+
+    def op(self, *args, **kwargs):
+        _check_writable(self, name)
+        recording = _state.enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args))
+        if not recording:
+            arrays = _same_float_arrays(self, args)
+            if arrays is not None:
+                be = backend_of(self._data)
+                with be.quiet():
+                    step = increment(self._data, *arrays, **kwargs)
+                return _write_with_ufunc(self, Tensor._make(step), "add", name)
+            return commit(self, fn(self, *args, **kwargs), name)
+        return commit(self, fn(_original(self, *args[:1]), *args, **kwargs), name)
+
+    op.__name__ = name
+    op.__doc__ = f"In-place ``{name[:-1]}``; returns self."
+    return op
+
+
+def _scaled(step, scale):
+    """step * scale, in place on the fresh ``step`` when scale is a number."""
+    if isinstance(scale, (int, float)):
+        if scale != 1:
+            step *= scale
+        return step
+    return step * scale
+
+
+_ACCUMULATING_INPLACE = {
+    "lerp_": _accumulating_inplace(
+        "lerp_", composite.lerp, lambda s, end, weight: _scaled(end - s, weight)),
+    "addcmul_": _accumulating_inplace(
+        "addcmul_", composite.addcmul, lambda s, t1, t2, value=1: _scaled(t1 * t2, value)),
+    "addcdiv_": _accumulating_inplace(
+        "addcdiv_", composite.addcdiv, lambda s, t1, t2, value=1: _scaled(t1 / t2, value)),
 }
 
 
@@ -234,5 +301,5 @@ TENSOR_METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
     "clip_": clamp_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
-    "__ipow__": pow_, **_UNARY_INPLACE, **_RESHAPING_INPLACE,
+    "__ipow__": pow_, **_UNARY_INPLACE, **_ACCUMULATING_INPLACE, **_RESHAPING_INPLACE,
 }
