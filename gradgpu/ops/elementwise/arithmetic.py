@@ -37,7 +37,7 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         need = ctx.needs_input_grad
-        return (g if need[0] else None), (-g if need[1] else None) if need[1] else None
+        return (g if need[0] else None), (-g if need[1] else None)
 
 
 class Mul(Function):
@@ -46,17 +46,20 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b, "mul")
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                              b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a, b)
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            ctx.save_for_backward(a, b)
+        else:  # tensor * number: the gradient needs only the number (nothing to save)
+            ctx.factor = b if isinstance(a, Tensor) else a
         return ad * bd
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
+        saved = ctx.saved_tensors
+        if not saved:
+            return (g * ctx.factor if need[0] else None,
+                    g * ctx.factor if need[1] else None)
+        a, b = saved
         return (g * b if need[0] else None,
                 g * a if need[1] else None)
 
