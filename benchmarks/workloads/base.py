@@ -91,3 +91,28 @@ class Workload:
     devices: tuple[str, ...] = ("cpu", "cuda")
     target: float | None = None
     budget_scale: float = 1.0  # share of the per-workload time budget
+
+
+class RawAdam:
+    """Adam over raw arrays, as ``torch.optim.Adam`` (bias-corrected, eps outside the sqrt):
+    the floor the raw baselines use for an optimizer step."""
+
+    def __init__(self, xp, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.xp, self.params, self.lr, self.eps = xp, params, lr, eps
+        self.b1, self.b2 = betas
+        self.m = [xp.zeros_like(p) for p in params]
+        self.v = [xp.zeros_like(p) for p in params]
+        self.t = 0
+
+    def step(self, grads) -> None:
+        b1, b2 = self.b1, self.b2
+        self.t += 1
+        step_size = self.lr / (1 - b1 ** self.t)
+        bc2_sqrt = (1 - b2 ** self.t) ** 0.5
+        for p, g, mi, vi in zip(self.params, grads, self.m, self.v):
+            mi *= b1
+            mi += (1 - b1) * g
+            vi *= b2
+            vi += (1 - b2) * g * g
+            p -= step_size * mi / (self.xp.sqrt(vi) / bc2_sqrt + self.eps)
+

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Built, Context, Workload
+from .base import Built, Context, RawAdam, Workload
 
 
 def _big(ctx: Context, gpu_size: int, cpu_size: int) -> int:
@@ -137,20 +137,10 @@ def build_adam_step(ctx: Context) -> Built:
     xp = ctx.xp
     params = [ctx.raw(p).copy() for p in params_np]
     grads = [ctx.raw(g) for g in grads_np]
-    m = [xp.zeros_like(p) for p in params]
-    v = [xp.zeros_like(p) for p in params]
-    t = [0]
+    raw = RawAdam(xp, params, lr, (b1, b2), eps)
 
     def raw_adam():
-        t[0] += 1
-        step_size = lr / (1 - b1 ** t[0])
-        bc2_sqrt = (1 - b2 ** t[0]) ** 0.5
-        for p, g, mi, vi in zip(params, grads, m, v):
-            mi *= b1
-            mi += (1 - b1) * g
-            vi *= b2
-            vi += (1 - b2) * g * g
-            p -= step_size * mi / (xp.sqrt(vi) / bc2_sqrt + eps)
+        raw.step(grads)
 
     impls["raw"] = ctx.impl("raw", raw_adam)
     n_params = count * size

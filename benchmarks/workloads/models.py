@@ -14,7 +14,7 @@ import inspect
 
 import numpy as np
 
-from .base import Built, Context, Workload
+from .base import Built, Context, RawAdam, Workload
 
 # ----------------------------------------------------------------------------------- builders
 
@@ -146,13 +146,10 @@ def _raw_mlp_step(ctx: Context, state: dict[str, np.ndarray], x_np, y_np, lr: fl
     xp = ctx.xp
     names = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
     params = [ctx.raw(state[k]).copy() for k in names]
-    m = [xp.zeros_like(p) for p in params]
-    v = [xp.zeros_like(p) for p in params]
+    adam = RawAdam(xp, params, lr, betas, eps)
     x, y = ctx.raw(x_np), ctx.raw(y_np)
     n = x.shape[0]
     rows = xp.arange(n)
-    b1, b2 = betas
-    t = [0]
 
     def step():
         w1, c1, w2, c2, w3, c3 = params
@@ -170,16 +167,7 @@ def _raw_mlp_step(ctx: Context, state: dict[str, np.ndarray], x_np, y_np, lr: fl
         dz /= n
         dh2 = (dz @ w3) * (a2 > 0)
         dh1 = (dh2 @ w2) * (a1 > 0)
-        grads = [dh1.T @ x, dh1.sum(0), dh2.T @ h1, dh2.sum(0), dz.T @ h2, dz.sum(0)]
-        t[0] += 1
-        step_size = lr / (1 - b1 ** t[0])
-        bc2_sqrt = (1 - b2 ** t[0]) ** 0.5
-        for p, g, mi, vi in zip(params, grads, m, v):
-            mi *= b1
-            mi += (1 - b1) * g
-            vi *= b2
-            vi += (1 - b2) * g * g
-            p -= step_size * mi / (xp.sqrt(vi) / bc2_sqrt + eps)
+        adam.step([dh1.T @ x, dh1.sum(0), dh2.T @ h1, dh2.sum(0), dz.T @ h2, dz.sum(0)])
         return loss
 
     return step

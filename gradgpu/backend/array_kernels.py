@@ -208,32 +208,33 @@ _ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1
 _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
 
 
+def _rational(z, num_c, den_c, n: int):
+    """Cody's numerator and denominator, by Horner steps in place (no temporary per step):
+    num = (...((c[n+1] z + c[0]) z + c[1]) z ... + c[n-1]) z + c[n], and
+    den = (...((z + d[0]) z + d[1]) z ... + d[n-1]) z + d[n]."""
+    num, den = z * num_c[n + 1], z.copy()
+    for i in range(n):
+        num += num_c[i]
+        num *= z
+        den += den_c[i]
+        den *= z
+    num += num_c[n]
+    den += den_c[n]
+    return num, den
+
+
 def _erfc_tail(xp, y, num_c, den_c, asymptotic: bool):
     """erfc(y) for y >= 0.5: a rational function times exp(-y^2), the exponential split as
     exp(-ys^2) exp(-(y - ys)(y + ys)) with ys = y rounded to 1/16, so no precision is lost.
-    Horner steps run in place: this is the hot part of exact GELU on the CPU."""
+    This is the hot part of exact GELU on the CPU without SciPy."""
     if asymptotic:
         w = 1.0 / (y * y)
-        num, den = w * num_c[5], w.copy()
-        for i in range(4):
-            num += num_c[i]
-            num *= w
-            den += den_c[i]
-            den *= w
-        num += num_c[4]
-        den += den_c[4]
+        num, den = _rational(w, num_c, den_c, 4)
         num *= w
         num /= den
         r = (_ONE_OVER_SQRT_PI - num) / y
     else:
-        num, den = y * num_c[8], y.copy()
-        for i in range(7):
-            num += num_c[i]
-            num *= y
-            den += den_c[i]
-            den *= y
-        num += num_c[7]
-        den += den_c[7]
+        num, den = _rational(y, num_c, den_c, 7)
         r = num / den
     ys = xp.trunc(y * 16.0)
     ys /= 16.0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ... import _factories
 from .. import functional as F
 from .. import init
@@ -80,12 +78,7 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias with PyTorch's default distributions."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

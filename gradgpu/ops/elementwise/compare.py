@@ -32,8 +32,14 @@ ge = _compare("ge", lambda a, b: a >= b)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
-def _logical(name: str, ufunc_name: str):
+def _array_binary(name: str, ufunc_name: str, doc: str, integral_only: bool):
+    """A non-differentiable binary op straight on the arrays (logical and bitwise ops)."""
+
     def op(input, other):
+        if integral_only:
+            for x in (input, other):
+                if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+                    raise RuntimeError(f"\"{name}_cpu\" not implemented for '{x.dtype.name}'")
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         same_device(name, input, other)
@@ -41,8 +47,13 @@ def _logical(name: str, ufunc_name: str):
         return Tensor._make(getattr(xp, ufunc_name)(a, b))
 
     op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}`` (nonzero is True), returning a bool tensor."
+    op.__doc__ = doc
     return op
+
+
+def _logical(name: str, ufunc_name: str):
+    return _array_binary(name, ufunc_name, f"Elementwise ``{name}`` (nonzero is True), "
+                         "returning a bool tensor.", integral_only=False)
 
 
 logical_and = _logical("logical_and", "logical_and")
@@ -56,19 +67,8 @@ def logical_not(input):
 
 
 def _bitwise(name: str, ufunc_name: str):
-    def op(input, other):
-        for x in (input, other):
-            if isinstance(x, Tensor) and x._data.dtype.kind == "f":
-                raise RuntimeError(f"\"{name}_cpu\" not implemented for '{x.dtype.name}'")
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        same_device(name, input, other)
-        xp = xp_of(input if isinstance(input, Tensor) else other)
-        return Tensor._make(getattr(xp, ufunc_name)(a, b))
-
-    op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
-    return op
+    return _array_binary(name, ufunc_name, f"Elementwise ``{name}`` of integer or bool tensors.",
+                         integral_only=True)
 
 
 bitwise_and = _bitwise("bitwise_and", "bitwise_and")
