@@ -355,3 +355,14 @@ def test_max_pool2d_gradient_goes_to_the_argmax_only():
     x = _t(np.array([[[[1.0, 5.0], [3.0, 2.0]]]]), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 1.0], [0.0, 0.0]]]])
+
+
+def test_matrix_products_refuse_mixed_dtypes_like_pytorch():
+    a = gradgpu.randn(2, 3, dtype=gradgpu.float64)
+    b = gradgpu.randn(3, 4)
+    with pytest.raises(RuntimeError, match=r"matmul: expected both arguments to have the same "
+                                           r"dtype.*float64 \[2, 3\].*float32 \[3, 4\]"):
+        a @ b
+    with pytest.raises(RuntimeError, match=r"linear\(\): expected input and weight to have the "
+                                           r"same dtype.*float64.*float32"):
+        gradgpu.nn.functional.linear(a, gradgpu.randn(4, 3))

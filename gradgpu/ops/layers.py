@@ -56,6 +56,10 @@ def linear(input, weight, bias=None):
     same_device("linear", input, weight, bias)
     if weight._data.ndim not in (1, 2):
         raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got shape {list(weight.shape)}")
+    if input._data.dtype != weight._data.dtype:  # as PyTorch: no promotion in matrix products
+        raise RuntimeError(f"linear(): expected input and weight to have the same dtype, but got "
+                           f"{input.dtype} {list(input.shape)} and {weight.dtype} "
+                           f"{list(weight.shape)}")
     in_features = weight._data.shape[-1]
     if input._data.ndim == 0 or input._data.shape[-1] != in_features:
         raise RuntimeError(

@@ -50,6 +50,9 @@ def _check_matmul(a, b, op):
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"{op}: both arguments to matmul need to be at least 1D, but they "
                            f"are {a._data.ndim}D and {b._data.ndim}D")
+    if a._data.dtype != b._data.dtype:  # PyTorch does not promote in matrix products
+        raise RuntimeError(f"{op}: expected both arguments to have the same dtype, but got "
+                           f"{a.dtype} {list(a.shape)} and {b.dtype} {list(b.shape)}")
 
 
 def matmul(input, other):
