@@ -102,7 +102,7 @@ class _FakeCupy:
     ids=["no-cupy", "old-driver", "no-device", "zero-devices", "other"],
 )
 def test_each_cause_gets_its_own_message(monkeypatch, fake, expected):
-    monkeypatch.setattr(cuda, "_import_cupy", lambda: fake)
+    monkeypatch.setattr(cuda.runtime, "_import_cupy", lambda: fake)
     reason = cuda.unavailable_reason()
     for pattern in expected:
         assert re.search(pattern, reason), (pattern, reason)

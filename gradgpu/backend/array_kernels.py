@@ -5,8 +5,11 @@ the CUDA backend inherits them and overrides the ones it has its own CUDA kernel
 
 from __future__ import annotations
 
+from .reference_optim import OptimReference
+from .reference_random import RandomReference
 
-class ArrayKernels:
+
+class ArrayKernels(RandomReference, OptimReference):
     """Mixin: kernels expressed with the array namespace ``self.xp``."""
 
     xp = None  # set by the backend class

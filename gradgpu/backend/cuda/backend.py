@@ -1,0 +1,79 @@
+"""``CudaBackend``: arrays on one GPU as CuPy arrays, each named kernel from ``kernels/``.
+
+The kernel mixins override the reference implementations of ``ArrayKernels`` (written against
+``self.xp``, here CuPy); anything not overridden runs as CuPy calls of the reference, which is
+correct but not fused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from ... import _device
+from ..array_kernels import ArrayKernels
+from .block_kernels import CudaBlockKernels
+from .elementwise import CudaElementwise
+from .optim_kernels import CudaOptimKernels
+from .random_kernels import CudaRandomKernels
+
+
+class CudaBackend(CudaElementwise, CudaBlockKernels, CudaRandomKernels, CudaOptimKernels,
+                  ArrayKernels):
+    """Arrays on GPU ``index`` as CuPy arrays. ``xp`` is the CuPy namespace."""
+
+    name = "cuda"
+
+    def __init__(self, index: int, cupy) -> None:
+        self.index = index
+        self.device = _device.device("cuda", index)
+        self.xp = cupy
+        self._cp = cupy
+
+    def _on_device(self):
+        return self._cp.cuda.Device(self.index)
+
+    def asarray(self, data, dtype=None):
+        with self._on_device():
+            return self._cp.asarray(data, dtype=dtype)
+
+    def from_foreign(self, array):
+        with self._on_device():
+            return self._cp.asarray(array)
+
+    def synchronize(self) -> None:
+        self._cp.cuda.Device(self.index).synchronize()
+
+    @staticmethod
+    def quiet():
+        """CuPy never warns on floating-point exceptions."""
+        return contextlib.nullcontext()
+
+    def new_rng(self, seed: int):
+        with self._on_device():
+            return self._cp.random.RandomState(seed)
+
+    def rng_state(self, rng):
+        raise NotImplementedError("CUDA generator state export is not supported yet")
+
+    def set_rng_state(self, rng, state) -> None:
+        raise NotImplementedError("CUDA generator state import is not supported yet")
+
+    def uniform(self, rng, shape, dtype):
+        with self._on_device():
+            return rng.random_sample(shape, dtype=self._cp.float64).astype(dtype, copy=False)
+
+    def normal(self, rng, shape, dtype):
+        with self._on_device():
+            return rng.standard_normal(shape, dtype=self._cp.float64).astype(dtype, copy=False)
+
+    def randint(self, rng, low, high, shape, dtype):
+        with self._on_device():
+            return rng.randint(low, high, size=shape, dtype=self._cp.int64).astype(
+                dtype, copy=False
+            )
+
+    def permutation(self, rng, n):
+        with self._on_device():
+            return rng.permutation(n)
+
+
