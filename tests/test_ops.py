@@ -8,10 +8,12 @@ import pytest
 
 import gradgpu
 from gradgpu.autograd import gradcheck, gradgradcheck
+from gradgpu.backend import cuda as _cuda
 
 from .op_db import Const, all_ops
 
 OPS = all_ops()
+_CUDA_REASON = _cuda.unavailable_reason()
 
 
 def _cases():
@@ -29,10 +31,21 @@ def _to_tensor(x, device, dtype, requires_grad):
         arr = arr.astype(dtype)  # astype keeps a transposed layout (order='K')
     t = gradgpu.from_numpy(arr) if arr.flags.writeable else gradgpu.from_numpy(arr.copy())
     if device != "cpu":
-        t = t.to(device)
+        t = _to_device_keeping_layout(arr, device)
     if requires_grad and arr.dtype.kind == "f":
         t.requires_grad_(True)
     return t
+
+
+def _to_device_keeping_layout(arr, device):
+    """``arr`` on ``device`` with its memory order: the samples' non-contiguous inputs are
+    permuted (transposed) arrays, so copy the C-contiguous permutation and permute it back."""
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return gradgpu.from_numpy(np.ascontiguousarray(arr)).to(device)
+    perm = tuple(int(d) for d in np.argsort([-abs(s) for s in arr.strides], kind="stable"))
+    inverse = tuple(int(d) for d in np.argsort(perm))
+    dense = gradgpu.from_numpy(np.ascontiguousarray(arr.transpose(perm))).to(device)
+    return dense.permute(inverse).detach()
 
 
 def _inputs(sample, device, dtype, requires_grad=True):
@@ -145,3 +158,46 @@ def test_gradgradcheck(info, idx, device):
         pytest.skip("op is not twice differentiable")
     fn, flat = _grad_case(info, idx, device)
     assert gradgradcheck(fn, flat)
+
+
+# ---- CUDA vs NumPy (the NumPy path is the specification) --------------------------------------
+def _float_grads(info, sample, device, dtype, seed=99):
+    """Outputs, and gradients of the float inputs for one fixed random upstream gradient."""
+    inputs = _inputs(sample, device, dtype, requires_grad=sample.grad and info.gradcheck)
+    outs = _outputs(info, info.op(*inputs, **sample.kwargs))
+    wrt = [t for t in _flat_inputs(inputs) if isinstance(t, gradgpu.Tensor) and t.requires_grad]
+    diff = [o for o in outs if isinstance(o, gradgpu.Tensor) and o.requires_grad]
+    if not wrt or not diff:
+        return outs, []
+    rng = np.random.default_rng(seed)
+    ups = [gradgpu.from_numpy(rng.standard_normal(o.shape).astype(dtype)).to(device)
+           for o in diff]
+    grads = gradgpu.autograd.grad(diff, wrt, ups, allow_unused=True)
+    return outs, list(grads)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(_CUDA_REASON is not None, reason=f"no usable CUDA device: {_CUDA_REASON}")
+@pytest.mark.parametrize("info,idx", CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_cuda_matches_numpy_forward_and_backward(info, idx, dtype):
+    if info.random:
+        pytest.skip("sampling op: its streams differ by device; checked statistically")
+    sample = info.samples(np.random.default_rng(1234))[idx]
+    want_out, want_grads = _float_grads(info, sample, "cpu", dtype)
+    got_out, got_grads = _float_grads(info, sample, "cuda", dtype)
+    atol, rtol = (info.atol, info.rtol) if dtype == np.float64 else (info.f32_atol, info.f32_rtol)
+    for kind, got, want in (("output", got_out, want_out), ("gradient", got_grads, want_grads)):
+        assert len(got) == len(want)
+        for k, (g, w) in enumerate(zip(got, want)):
+            if w is None or g is None:
+                assert g is None and w is None, f"{kind} {k}: None on one device only"
+                continue
+            assert g.device.type == "cuda", f"{kind} {k} left the GPU"
+            host, ref = g.cpu().detach().numpy(), w.detach().numpy()
+            assert host.dtype == ref.dtype and host.shape == ref.shape, f"{kind} {k}"
+            if ref.dtype.kind in "biu":
+                np.testing.assert_array_equal(host, ref, err_msg=f"{kind} {k}")
+            else:
+                np.testing.assert_allclose(host, ref, atol=atol, rtol=rtol, equal_nan=True,
+                                           err_msg=f"{kind} {k}")

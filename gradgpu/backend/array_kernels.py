@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from .reference_optim import OptimReference
 from .reference_random import RandomReference
+from .reference_reduction import ReductionReference
 
 
-class ArrayKernels(RandomReference, OptimReference):
+class ArrayKernels(ReductionReference, RandomReference, OptimReference):
     """Mixin: kernels expressed with the array namespace ``self.xp``."""
 
     xp = None  # set by the backend class

@@ -15,10 +15,11 @@ from .block_kernels import CudaBlockKernels
 from .elementwise import CudaElementwise
 from .optim_kernels import CudaOptimKernels
 from .random_kernels import CudaRandomKernels
+from .reductions import CudaReductions
 
 
-class CudaBackend(CudaElementwise, CudaBlockKernels, CudaRandomKernels, CudaOptimKernels,
-                  ArrayKernels):
+class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomKernels,
+                  CudaOptimKernels, ArrayKernels):
     """Arrays on GPU ``index`` as CuPy arrays. ``xp`` is the CuPy namespace."""
 
     name = "cuda"

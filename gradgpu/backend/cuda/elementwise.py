@@ -1,7 +1,60 @@
-"""CUDA kernels: one ElementwiseKernel per entry of backend/elementwise_spec.py (lead)."""
+"""CUDA kernels: one ``cupy.ElementwiseKernel`` per entry of ``backend/elementwise_spec.py``,
+calling that entry's ``gg::<name>`` from ``kernels/elementwise.cuh``.
+
+An entry ``tanh_bwd`` with inputs (g, y) becomes the kernel ``gradgpu_tanh_bwd`` with
+``in_params="T g, T y"``, ``out_params="T out"`` and the one-line operation
+``out = (T)gg::tanh_bwd<T>(g, y)``. Scalars follow the arrays as ``T`` parameters. Entries with
+several outputs call the ``void`` form that writes through references. CuPy broadcasts the
+inputs and follows their strides, so no contiguous copies are made.
+
+float16 is storage only: its kernels compute in float (``gg::name<float>``), one rounding at the
+store.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..elementwise_spec import ELEMENTWISE
+from .kernel_files import elementwise_kernel
+
+_FLOAT16 = np.dtype(np.float16)
+
+
+def _operation(spec, compute: str) -> str:
+    """The kernel body calling ``gg::<name><compute>`` for ``spec``."""
+    args = ", ".join(spec.inputs + spec.scalars)
+    call = f"gg::{spec.name}<{compute}>"
+    if len(spec.outputs) == 1:
+        return f"{spec.outputs[0]} = (T){call}({args})"
+    # void form: results through references of the compute type, then stored (and rounded)
+    temps = [f"gg_r{k}" for k in range(len(spec.outputs))]
+    stores = "; ".join(f"{o} = (T){t}" for o, t in zip(spec.outputs, temps))
+    return f"{compute} {', '.join(temps)}; {call}({args}, {', '.join(temps)}); {stores}"
+
+
+def _kernel(name: str, half: bool):
+    """The memoized ElementwiseKernel of entry ``name`` (the float16 variant when ``half``)."""
+    spec = ELEMENTWISE[name]
+    in_params = ", ".join(f"T {p}" for p in spec.inputs + spec.scalars)
+    out_params = ", ".join(f"T {p}" for p in spec.outputs)
+    return elementwise_kernel(in_params, out_params, _operation(spec, "float" if half else "T"),
+                              f"gradgpu_{name}")
+
 
 class CudaElementwise:
-    """Mixin of CudaBackend (see backend.py); overrides reference kernels of ArrayKernels."""
+    """Mixin of CudaBackend: ``ew`` runs our per-element kernels."""
+
+    def ew(self, name: str, *args):
+        """Entry ``name`` of the elementwise table on CuPy arrays (then its scalars)."""
+        spec = ELEMENTWISE[name]
+        n = len(spec.inputs)
+        arrays = args[:n]
+        dtype = arrays[0].dtype
+        if any(a.dtype != dtype for a in arrays[1:]):
+            dtype = np.result_type(*arrays)
+            arrays = tuple(a.astype(dtype, copy=False) for a in arrays)
+        # scalars as NumPy scalars of the arrays' dtype, so T resolves from the arrays alone
+        scalars = tuple(dtype.type(s) for s in args[n:])
+        with self._on_device():
+            return _kernel(name, dtype == _FLOAT16)(*arrays, *scalars)

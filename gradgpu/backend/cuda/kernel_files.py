@@ -9,7 +9,6 @@ NVRTC's include path. Each header is inlined once (its ``#pragma once`` is honou
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import pathlib
 import re
 
@@ -22,14 +21,12 @@ COMPILE_OPTIONS = ("-std=c++17",)
 @functools.lru_cache(maxsize=1)
 def kernel_dir() -> pathlib.Path:
     """The folder holding the ``.cuh``/``.cu`` files: ``gradgpu/_kernels`` in an installed wheel
-    (pyproject maps ``kernels/`` there), else ``kernels/`` of this source checkout."""
-    try:
-        installed = pathlib.Path(str(importlib.resources.files("gradgpu._kernels")))
-    except (ModuleNotFoundError, TypeError):
-        installed = None
-    if installed is not None and (installed / "common.cuh").is_file():
+    (setup.py maps ``kernels/`` there), else ``kernels/`` of this source checkout."""
+    package = pathlib.Path(__file__).resolve().parents[2]  # .../gradgpu
+    installed = package / "_kernels"
+    if (installed / "common.cuh").is_file():
         return installed
-    checkout = pathlib.Path(__file__).resolve().parents[3] / "kernels"
+    checkout = package.parent / "kernels"
     if (checkout / "common.cuh").is_file():
         return checkout
     raise FileNotFoundError(
@@ -42,7 +39,7 @@ def expanded_source(filename: str) -> str:
     return expanded_sources((filename,))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def preamble(*headers: str) -> str:
     """The inlined text of ``headers`` (shared includes once), for a kernel's ``preamble=``."""
     return expanded_sources(headers)
@@ -65,20 +62,20 @@ def expanded_sources(filenames) -> str:
     return expand_text(includes)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def raw_module(filename: str):
     """``cupy.RawModule`` of ``kernels/<filename>`` (a ``.cu`` of ``extern "C"`` kernels)."""
     cupy = require_cuda("gradgpu kernels")
     return cupy.RawModule(code=expanded_source(filename), options=COMPILE_OPTIONS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def raw_kernel(filename: str, function: str):
     """One ``extern "C" __global__`` function of ``kernels/<filename>``, memoized."""
     return raw_module(filename).get_function(function)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def elementwise_kernel(in_params: str, out_params: str, operation: str, name: str,
                        headers: tuple = ("elementwise.cuh",)):
     """``cupy.ElementwiseKernel`` whose one-line ``operation`` calls functions of ``headers``."""
@@ -87,7 +84,7 @@ def elementwise_kernel(in_params: str, out_params: str, operation: str, name: st
                                   preamble=preamble(*headers), options=COMPILE_OPTIONS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reduction_kernel(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
                      post_map_expr: str, identity: str, name: str, reduce_type: str | None = None,
                      headers: tuple = ("reduction.cuh",)):

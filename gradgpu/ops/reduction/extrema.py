@@ -7,7 +7,7 @@ import collections
 
 from ... import _dtypes
 from ...autograd.function import Function
-from .._common import Tensor, check_tensor, dims_arg, wrap_dim, xp_of
+from .._common import Tensor, backend_of, check_tensor, dims_arg, wrap_dim, xp_of
 from ..elementwise import maximum, minimum
 from ..shape import reshape
 from .along import take_along
@@ -45,9 +45,9 @@ class SelectEven(Function):
         xd = x._data
         xp = xp_of(x)
         if kind == "max":
-            yd = xd.max(axis=axes, keepdims=keepdim)
+            yd = backend_of(xd).reduce_max(xd, axes, keepdim)
         elif kind == "min":
-            yd = xd.min(axis=axes, keepdims=keepdim)
+            yd = backend_of(xd).reduce_min(xd, axes, keepdim)
         else:  # median of all elements (axes is None): the lower of the two middle values
             flat = xp.sort(xd.reshape(-1))
             yd = flat[(flat.size - 1) // 2].reshape((1,) * xd.ndim if keepdim else ())
@@ -95,9 +95,7 @@ def _max_min_dim(input, dim, keepdim, largest, op):
         values = reshape(input, ())
         return cls(values, _const(xp_of(input).zeros((), dtype=_dtypes.int64.np)))
     _check_nonempty(input, (axis,), op)
-    xp = xp_of(input)
-    pick = xp.argmax if largest else xp.argmin
-    idx = xp.expand_dims(pick(xd, axis=axis), axis).astype(_dtypes.int64.np, copy=False)
+    _, idx = backend_of(xd).arg_reduce(xd, axis, largest)
     return cls(*take_along(input, idx, axis, keepdim))
 
 
@@ -133,20 +131,19 @@ def min(input, dim=None, keepdim: bool = False, *, other=None):
 def _arg(input, dim, keepdim, largest, op):
     check_tensor(input, op)
     xd = input._data
-    xp = xp_of(input)
-    pick = xp.argmax if largest else xp.argmin
+    be = backend_of(xd)
     if dim is None:
         if xd.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for "
                              f"input.numel() == 0 (input shape {list(xd.shape)}).")
-        out = pick(xd.reshape(-1)).reshape((1,) * xd.ndim if keepdim else ())
-    else:
-        axis = wrap_dim(dim, xd.ndim, op)
-        if xd.ndim == 0:
-            return _const(xp.zeros((), dtype=_dtypes.int64.np))
-        _check_nonempty(input, (axis,), op)
-        out = pick(xd, axis=axis, keepdims=keepdim)
-    return _const(xp.asarray(out, dtype=_dtypes.int64.np))
+        _, out = be.arg_reduce(xd.reshape(-1), 0, largest)
+        return _const(out.reshape((1,) * xd.ndim if keepdim else ()))
+    axis = wrap_dim(dim, xd.ndim, op)
+    if xd.ndim == 0:
+        return _const(be.xp.zeros((), dtype=_dtypes.int64.np))
+    _check_nonempty(input, (axis,), op)
+    _, out = be.arg_reduce(xd, axis, largest)
+    return _const(out if keepdim else out.squeeze(axis))
 
 
 def argmax(input, dim=None, keepdim: bool = False):

@@ -9,7 +9,7 @@ import warnings
 
 from ... import _dtypes
 from ...autograd.function import Function
-from .._common import Tensor, check_tensor, dims_arg, xp_of
+from .._common import Tensor, backend_of, check_tensor, dims_arg, xp_of
 from ..elementwise import abs as _abs
 from ..elementwise import exp as _exp
 from ..elementwise import pow as _pow
@@ -29,9 +29,7 @@ class Var(Function):
         dof = builtins.max(n - correction, 0)
         ctx.meta = (xd.shape, axes, keepdim, dof)
         ctx.save_for_backward(x)
-        with _quiet(x):
-            dev = xd - xd.mean(axis=axes, keepdims=True)
-            return (dev * dev).sum(axis=axes, keepdims=keepdim) / dof
+        return backend_of(xd).reduce_var(xd, axes, keepdim, dof)
 
     @staticmethod
     def backward(ctx, g):
@@ -88,9 +86,7 @@ class LogSumExp(Function):
                 shape = _keepdim_shape(xd.shape, axes)
                 y = xp.full(shape, -math.inf, dtype=xd.dtype)
             else:
-                m = xd.max(axis=axes, keepdims=True)
-                m = xp.where(xp.isfinite(m), m, 0)
-                y = xp.log(xp.exp(xd - m).sum(axis=axes, keepdims=True)) + m
+                y = backend_of(xd).reduce_logsumexp(xd, axes)
         if not keepdim:
             y = y.reshape(tuple(s for i, s in enumerate(xd.shape)
                                 if not (axes is None or i in axes)))
@@ -129,13 +125,7 @@ class PNorm(Function):
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
         xd = x._data
-        xp = xp_of(x)
-        with _quiet(x):
-            if p == 2:
-                y = xp.sqrt((xd * xd).sum(axis=axes, keepdims=keepdim))
-            else:
-                y = (xp.abs(xd) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        out = Tensor._make(xp.asarray(y, dtype=xd.dtype))
+        out = Tensor._make(backend_of(xd).reduce_norm(xd, p, axes, keepdim))
         ctx.meta = (xd.shape, p, axes, keepdim)
         ctx.save_for_backward(x, out)
         return out

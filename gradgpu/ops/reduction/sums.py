@@ -46,7 +46,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.meta = (x._data.shape, axes, keepdim)
-        return x._data.sum(axis=axes, keepdims=keepdim, dtype=dtype)
+        return backend_of(x._data).reduce_sum(x._data, axes, keepdim, dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -75,8 +75,7 @@ class Mean(Function):
         shape = x._data.shape
         n = _count(shape, axes)
         ctx.meta = (shape, axes, keepdim, n)
-        with _quiet(x):
-            return x._data.mean(axis=axes, keepdims=keepdim)
+        return backend_of(x._data).reduce_mean(x._data, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -111,7 +110,7 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdim, dtype):
         ctx.meta = (x._data.shape, axis, keepdim)
-        y = Tensor._make(x._data.prod(axis=axis, keepdims=keepdim, dtype=dtype))
+        y = Tensor._make(backend_of(x._data).reduce_prod(x._data, axis, keepdim, dtype))
         ctx.save_for_backward(x, y)
         return y
 

@@ -1,0 +1,57 @@
+"""The wheel ships the CUDA C source of kernels/ as gradgpu/_kernels, and an installed gradgpu
+finds it there (the CUDA backend compiles those files on first use)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> pathlib.Path:
+    pytest.importorskip("setuptools", reason="building the wheel needs setuptools")
+    out = tmp_path_factory.mktemp("wheel")
+    build = tmp_path_factory.mktemp("build")
+    # build from a copy so the checkout gets no build/ or egg-info folders
+    subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True, capture_output=True)
+    src = build / "src"
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    for name in files:
+        path = ROOT / name
+        if path.is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            (src / name).write_bytes(path.read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "-q", "-w", str(out), str(src)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (whl,) = out.glob("gradgpu-*.whl")
+    return whl
+
+
+def test_wheel_contains_every_kernel_file(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    sources = sorted(p.name for p in (ROOT / "kernels").iterdir() if p.suffix in (".cu", ".cuh"))
+    assert sources, "kernels/ has no .cu/.cuh files"
+    missing = [s for s in sources if f"gradgpu/_kernels/{s}" not in names]
+    assert not missing, f"not in the wheel: {missing}"
+
+
+def test_installed_package_finds_its_kernels(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("from gradgpu.backend.cuda import kernel_files as k; "
+            "print(k.kernel_dir()); print(len(k.expanded_source('reduction.cu')))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    where, size = proc.stdout.split()
+    assert pathlib.Path(where) == site / "gradgpu" / "_kernels"
+    assert int(size) > 0
