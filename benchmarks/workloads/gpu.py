@@ -2,14 +2,16 @@
 
 - ``gpu_copy``: ``x.clone()`` of a 256 MB array; raw CuPy's copy is the measured copy bandwidth
   that the bandwidth-bound rows are expressed against (bytes moved / time / copy bandwidth).
-- ``gpu_elementwise`` (``a + b``) and ``gpu_reduction`` (``x.sum()``): bandwidth-bound.
+- ``gpu_elementwise`` (``a + b``), ``gpu_elementwise_fwd_bwd`` (``tanh`` forward and backward)
+  and ``gpu_reduction`` (``x.sum()``): bandwidth-bound.
 - ``gpu_matmul``: 4096 x 4096 float32, against CuPy's ``@`` (cuBLAS); TFLOP/s.
-- ``gpu_softmax_ce``: ``cross_entropy(logits, y)`` forward + backward on 8192 x 8192 logits.
+- ``gpu_softmax_ce``: ``cross_entropy(logits, y)`` forward + backward on 8192 x 8192 logits
+  (our fused kernels), and ``gpu_softmax_ce_composed``: the same math from separate ops.
 - ``gpu_adam_step``: one Adam step over 8 x 4M float32 parameters.
 
-The last two are where our own fused CUDA kernels will go (``kernels/``); until they land they
-measure what exists (gradgpu's composed ops), with PyTorch's fused/foreach implementations and
-the raw-CuPy sequence of the same math beside them. Inputs are far larger than the 50 MB L2.
+Cross-entropy and Adam run gradgpu's fused kernels from ``kernels/``, with PyTorch's
+fused/foreach implementations and the raw-CuPy sequence of the same math beside them. Inputs
+are far larger than the 50 MB L2.
 
 CuPy is reached through ``ctx.xp`` (``gradgpu.backend.cuda``'s module), never imported here, so
 these modules load on a machine without a GPU; there the workloads are skipped by the runner.
@@ -61,6 +63,35 @@ def build_elementwise(ctx: Context) -> Built:
                             f"a + b, {_mib(a.nbytes)} float32 each")
 
 
+def build_elementwise_fwd_bwd(ctx: Context) -> Built:
+    """``tanh`` forward and backward over 2^26 float32 (issue: >= 85% of copy bandwidth).
+    Floor: read x, write y; read g and y, write dx (20 bytes per element). Raw: CuPy's tanh and
+    the derivative as CuPy array expressions (temporaries included, as a user would write it)."""
+    n = _big(ctx, 64 * 2**20, 4096)
+    x_np, g_np = _vector(ctx, n, 0), _vector(ctx, n, 1)
+    impls = {}
+    for name, lib in ctx.libs():
+        x, g = ctx.tensor(lib, x_np, True), ctx.tensor(lib, g_np)
+
+        def fwd_bwd(x=x, g=g):
+            x.grad = None
+            y = x.tanh()
+            y.backward(g)
+            return y
+
+        impls[name] = ctx.impl(name, fwd_bwd)
+    xp = ctx.xp
+    x, g = ctx.raw(x_np), ctx.raw(g_np)
+
+    def raw_fwd_bwd():
+        y = xp.tanh(x)
+        return g * (1 - y * y)
+
+    impls["raw"] = ctx.impl("raw", raw_fwd_bwd)
+    return Built(impls, extra={"bytes": 20 * n},
+                 label=f"tanh fwd+bwd, {_mib(4 * n)} float32")
+
+
 def build_reduction(ctx: Context) -> Built:
     n = _big(ctx, 64 * 2**20, 4096)
     x = _vector(ctx, n, 0)
@@ -76,6 +107,26 @@ def build_matmul(ctx: Context) -> Built:
                              f"{n}x{n} @ {n}x{n} float32 (raw: CuPy @, cuBLAS)")
     built.extra = {"flops": 2 * n**3}
     return built
+
+
+def _raw_cross_entropy(ctx: Context, z_np, y_np):
+    """Mean cross-entropy forward and backward by hand in raw CuPy (NumPy on the CPU)."""
+    xp = ctx.xp
+    rows = z_np.shape[0]
+    z, y = ctx.raw(z_np), ctx.raw(y_np)
+    idx = xp.arange(rows)
+
+    def raw_ce():
+        zmax = z.max(axis=1, keepdims=True)
+        e = xp.exp(z - zmax)
+        s = e.sum(axis=1, keepdims=True)
+        loss = (xp.log(s[:, 0]) + zmax[:, 0] - z[idx, y]).mean()
+        grad = e / s
+        grad[idx, y] -= 1
+        grad /= rows
+        return loss
+
+    return raw_ce
 
 
 def build_softmax_ce(ctx: Context) -> Built:
@@ -98,24 +149,34 @@ def build_softmax_ce(ctx: Context) -> Built:
             return loss
 
         impls[name] = ctx.impl(name, ce)
-    xp = ctx.xp
-    z, y = ctx.raw(z_np), ctx.raw(y_np)
-    idx = xp.arange(rows)
-
-    def raw_ce():
-        zmax = z.max(axis=1, keepdims=True)
-        e = xp.exp(z - zmax)
-        s = e.sum(axis=1, keepdims=True)
-        loss = (xp.log(s[:, 0]) + zmax[:, 0] - z[idx, y]).mean()
-        grad = e / s
-        grad[idx, y] -= 1
-        grad /= rows
-        return loss
-
-    impls["raw"] = ctx.impl("raw", raw_ce)
+    impls["raw"] = ctx.impl("raw", _raw_cross_entropy(ctx, z_np, y_np))
     return Built(impls, check=True, extra={"bytes": 2 * z_np.nbytes},
-                 label=f"cross_entropy fwd+bwd, {rows}x{classes} float32 "
-                       "(gradgpu: composed ops, no fused kernel yet)")
+                 label=f"cross_entropy fwd+bwd, {rows}x{classes} float32 (fused kernels)")
+
+
+def build_softmax_ce_composed(ctx: Context) -> Built:
+    """The cross-entropy of ``gpu_softmax_ce`` composed from separate ops (max, exp, sum, log,
+    gather, mean) in each library: what the fused kernel is compared against."""
+    rows, classes = (8192, 8192) if ctx.device == "cuda" else (64, 32)
+    rng = np.random.default_rng(0)
+    z_np = rng.standard_normal((rows, classes)).astype(np.float32)
+    y_np = rng.integers(0, classes, rows)
+    impls = {}
+    for name, lib in ctx.libs():
+        z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
+
+        def ce(z=z, y=y):
+            z.grad = None
+            m = z.max(dim=1, keepdim=True)[0].detach()
+            lse = (z - m).exp().sum(dim=1).log() + m[:, 0]
+            loss = (lse - z.gather(1, y[:, None])[:, 0]).mean()
+            loss.backward()
+            return loss
+
+        impls[name] = ctx.impl(name, ce)
+    impls["raw"] = ctx.impl("raw", _raw_cross_entropy(ctx, z_np, y_np))
+    return Built(impls, check=True, extra={"bytes": 2 * z_np.nbytes},
+                 label=f"cross_entropy composed from ops, {rows}x{classes} float32")
 
 
 def build_adam_step(ctx: Context) -> Built:
@@ -145,8 +206,7 @@ def build_adam_step(ctx: Context) -> Built:
     impls["raw"] = ctx.impl("raw", raw_adam)
     n_params = count * size
     return Built(impls, extra={"bytes": 28 * n_params},
-                 label=f"Adam over {count} x {size:,} float32 "
-                       "(gradgpu: per-tensor ops, no fused kernel yet)")
+                 label=f"Adam over {count} x {size:,} float32 (gradgpu: one fused launch)")
 
 
 _GPU = ("cuda",)
@@ -154,9 +214,13 @@ WORKLOADS = [
     Workload("gpu_copy", "gpu", "ms", "copy bandwidth reference: x.clone()", build_copy, _GPU),
     Workload("gpu_elementwise", "gpu", "ms", "elementwise a + b (bandwidth)", build_elementwise,
              _GPU),
+    Workload("gpu_elementwise_fwd_bwd", "gpu", "ms", "elementwise tanh fwd+bwd (bandwidth)",
+             build_elementwise_fwd_bwd, _GPU),
     Workload("gpu_reduction", "gpu", "ms", "reduction x.sum() (bandwidth)", build_reduction, _GPU),
     Workload("gpu_matmul", "gpu", "ms", "matmul vs cuBLAS (TFLOP/s)", build_matmul, _GPU),
     Workload("gpu_softmax_ce", "gpu", "ms", "softmax cross-entropy fwd+bwd", build_softmax_ce,
              _GPU),
+    Workload("gpu_softmax_ce_composed", "gpu", "ms", "the same cross-entropy composed from ops",
+             build_softmax_ce_composed, _GPU),
     Workload("gpu_adam_step", "gpu", "ms", "Adam optimizer step", build_adam_step, _GPU),
 ]
