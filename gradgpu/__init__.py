@@ -34,13 +34,14 @@ _tensor_methods.install()
 
 from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from .backend import cuda  # noqa: E402  - gradgpu.cuda.is_available(), device_count()
+from . import backends, cuda  # noqa: E402  - public torch.backends / torch.cuda counterparts
 from ._factories import (  # noqa: E402
     arange,
     as_tensor,
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,

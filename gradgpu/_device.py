@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 # PyTorch's default CPU seed, so unseeded runs are reproducible the same way.
 DEFAULT_SEED = 67280421310721
 
@@ -65,3 +67,21 @@ class device:
 
 
 _CACHE: dict = {}
+
+
+def cuda_index(spec, what: str) -> int | None:
+    """The CUDA ordinal named by ``spec`` (int, 'cuda:N', device), None for the current device
+    (``None``, 'cuda'); PyTorch's ``_get_device_index`` for the ``gradgpu.cuda`` functions."""
+    if spec is None:
+        return None
+    if isinstance(spec, (str, device)):
+        dev = device(spec)
+        if dev.type != "cuda":
+            raise ValueError(f"{what}: Expected a cuda device, but got: {dev}")
+        return dev.index
+    if not isinstance(spec, bool):
+        try:
+            return operator.index(spec)
+        except TypeError:
+            pass
+    raise TypeError(f"{what}: expected a device, an int or None, got {type(spec).__name__}")

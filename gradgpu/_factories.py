@@ -20,7 +20,14 @@ _CPU = _device("cpu")
 
 
 def _resolve_device(device):
-    return _CPU if device is None else _device(device)
+    """The device a factory creates on: CPU by default; 'cuda' means the current CUDA device,
+    so tensors (and the default generator drawn from) always name an index, as PyTorch's do."""
+    if device is None:
+        return _CPU
+    dev = _device(device)
+    if dev.type == "cuda" and dev.index is None:
+        dev = get_backend(dev).device
+    return dev
 
 
 def _sizes(size) -> tuple:
@@ -117,18 +124,79 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """A tensor sharing memory with ``data`` when dtype and device allow (no copy)."""
+    """A tensor sharing memory with ``data`` when dtype and device allow (no copy).
+
+    Shares NumPy and CuPy arrays, objects exposing ``__cuda_array_interface__`` (Numba, PyTorch
+    CUDA tensors) and DLPack producers (PyTorch tensors, JAX arrays); copies anything else (lists,
+    scalars), and copies when ``dtype`` or ``device`` differ from the data's.
+    """
     if isinstance(data, Tensor):
         out = data
         if dtype is not None or device is not None:
             out = data.to(device=device, dtype=dtype)
         return out
-    arr, inferred = _host_array_from_data(data, dtype)
+    shared = _shared_array(data)
+    if shared is not None:
+        arr, inferred = shared, _dtypes.from_numpy_dtype(shared.dtype)
+    else:
+        arr, inferred = _host_array_from_data(data, dtype)
     dt = inferred if dtype is None else _dtypes.as_dtype(dtype)
-    be = backend_of(arr) if device is None else get_backend(_device(device))
+    be = backend_of(arr) if device is None else get_backend(_resolve_device(device))
     if backend_of(arr) is not be:
         arr = be.from_foreign(arr)
     return Tensor._make(be.xp.asarray(arr, dtype=dt.np))
+
+
+def _shared_array(data):
+    """A NumPy/CuPy array viewing ``data``'s memory, or None when data offers no zero-copy view.
+
+    NumPy/CuPy arrays are used as they are; then ``__cuda_array_interface__`` (read by CuPy) and
+    DLPack; NumPy scalars and sequences are left to the copying path."""
+    if is_array(data):
+        return data
+    if isinstance(data, (np.generic, list, tuple, str, bytes)) or data is None:
+        return None
+    if hasattr(data, "__cuda_array_interface__"):
+        from .backend.cuda import device_api
+
+        return device_api.from_cuda_array_interface(data)
+    if hasattr(data, "__dlpack__") and hasattr(data, "__dlpack_device__"):
+        return _dlpack_array(data)
+    return None
+
+
+# DLPack device types (dlpack.h, DLDeviceType): where the producer's memory lives.
+_DL_CPU, _DL_CUDA, _DL_CUDA_MANAGED = 1, 2, 13
+
+
+def _dlpack_array(ext):
+    """A NumPy (host memory) or CuPy (CUDA memory) array sharing a DLPack producer's memory."""
+    kind = int(ext.__dlpack_device__()[0])
+    if kind == _DL_CPU:
+        return np.from_dlpack(ext)
+    if kind in (_DL_CUDA, _DL_CUDA_MANAGED):
+        from .backend.cuda import device_api
+
+        return device_api.from_dlpack(ext)
+    raise RuntimeError(
+        f"from_dlpack(): unsupported DLPack device type {kind}: gradgpu reads CPU ({_DL_CPU}), "
+        f"CUDA ({_DL_CUDA}) and CUDA managed ({_DL_CUDA_MANAGED}) memory"
+    )
+
+
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing the memory of ``ext_tensor``, any object implementing the DLPack protocol
+    (``__dlpack__`` and ``__dlpack_device__``): NumPy and CuPy arrays, PyTorch tensors, JAX
+    arrays, gradgpu tensors. Writes through either side are seen by the other; the result does
+    not require grad. CPU memory becomes a CPU tensor, CUDA memory a tensor on the same GPU."""
+    if not (hasattr(ext_tensor, "__dlpack__") and hasattr(ext_tensor, "__dlpack_device__")):
+        raise TypeError(
+            f"from_dlpack(): expected an object implementing __dlpack__ and __dlpack_device__ "
+            f"(NumPy/CuPy array, PyTorch tensor...), got {type(ext_tensor).__name__}"
+        )
+    arr = _dlpack_array(ext_tensor)
+    _dtypes.from_numpy_dtype(arr.dtype)  # raises TypeError naming the supported dtypes
+    return Tensor._make(arr)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -6,23 +6,37 @@ from ._device import DEFAULT_SEED
 from ._device import device as _device
 from .backend import get_backend
 
+_U64 = (1 << 64) - 1
+_STATE_KEYS = frozenset({"backend", "philox_key", "philox_offset"})
+
 
 class Generator:
-    """A seeded random stream for one device (``gradgpu.Generator(device='cpu')``)."""
+    """A seeded random stream for one device (``gradgpu.Generator(device='cpu')``).
+
+    It holds two streams, both reset by ``manual_seed``: the backend's generator (factories,
+    sampling, shuffles) and a counter-based Philox4x32-10 stream for the kernels that draw
+    random numbers inside themselves (dropout): a 64-bit key (the seed) and a 64-bit offset
+    in 4-word blocks, which each such kernel call advances past the blocks it reads. The Philox
+    words depend only on (seed, offset, element index), so they are the same on every device.
+    """
 
     def __init__(self, device="cpu") -> None:
         self.device = _device(device)
         self._backend = get_backend(self.device)
         self._seed = DEFAULT_SEED
         self._rng = self._backend.new_rng(self._seed)
+        self._philox_key = DEFAULT_SEED & _U64
+        self._philox_offset = 0
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self so ``Generator().manual_seed(0)`` reads naturally."""
         seed = int(seed)
         if seed < 0:
-            seed &= (1 << 64) - 1  # PyTorch maps negative seeds the same way
+            seed &= _U64  # PyTorch maps negative seeds the same way
         self._seed = seed
         self._rng = self._backend.new_rng(seed)
+        self._philox_key = seed & _U64
+        self._philox_offset = 0
         return self
 
     def initial_seed(self) -> int:
@@ -35,11 +49,25 @@ class Generator:
         self.manual_seed(secrets.randbits(63))
         return self._seed
 
-    def get_state(self):
-        return self._backend.rng_state(self._rng)
+    def philox_reserve(self, blocks: int) -> tuple[int, int]:
+        """(key, offset) of ``blocks`` fresh 4-word Philox blocks, which this call consumes: the
+        offset moves past them (mod 2^64), so the next consumer draws different words."""
+        key, offset = self._philox_key, self._philox_offset
+        self._philox_offset = (offset + blocks) & _U64
+        return key, offset
 
-    def set_state(self, state) -> None:
-        self._backend.set_rng_state(self._rng, state)
+    def get_state(self) -> dict:
+        """Everything the next draws depend on; ``set_state`` of it replays them."""
+        return {"backend": self._backend.rng_state(self._rng), "philox_key": self._philox_key,
+                "philox_offset": self._philox_offset}
+
+    def set_state(self, state: dict) -> None:
+        if not isinstance(state, dict) or set(state) != _STATE_KEYS:
+            raise TypeError(f"Generator.set_state(): expected a state returned by get_state() "
+                            f"(a dict with keys {sorted(_STATE_KEYS)}), got {type(state).__name__}")
+        self._backend.set_rng_state(self._rng, state["backend"])
+        self._philox_key = int(state["philox_key"]) & _U64
+        self._philox_offset = int(state["philox_offset"]) & _U64
 
 
 _defaults: dict = {}

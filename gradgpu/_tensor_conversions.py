@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _dtypes
+from ._device import device as _device
 from .backend import NUMPY
 
 if TYPE_CHECKING:
@@ -68,30 +69,58 @@ class TensorConversions:
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
+    # ---- zero-copy exchange -------------------------------------------------------------
     def __dlpack__(self, *args, **kwargs):
+        """Export the array through DLPack (NumPy's or CuPy's exporter: stream, max_version,
+        dl_device and copy are theirs); ``gradgpu.from_dlpack`` and ``torch.from_dlpack`` read
+        it without copying."""
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't export tensors that require gradient, use tensor.detach()"
-            )
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
+        """(DLPack device type, index): (1, 0) on the CPU, (2, N) on cuda:N."""
         return self._data.__dlpack_device__()
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """Numba/CuPy's CUDA Array Interface of a CUDA tensor (zero-copy). A CPU tensor has none:
+        AttributeError, so ``hasattr(t, '__cuda_array_interface__')`` tells them apart."""
+        if type(self._data) is _ndarray:
+            raise AttributeError(
+                f"Can't get __cuda_array_interface__ on non-CUDA tensor type: {self.type()} If "
+                "CUDA data is required use tensor.cuda() to copy tensor to device memory."
+            )
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't get __cuda_array_interface__ on Variable that requires grad. If gradients "
+                "aren't required, use var.detach() to get Variable that doesn't require grad."
+            )
+        return self._data.__cuda_array_interface__
+
+    # ---- devices -------------------------------------------------------------------------
+    def get_device(self) -> int:
+        """The CUDA device index of a CUDA tensor, -1 for a CPU tensor."""
+        dev = self.device
+        return -1 if dev.type == "cpu" else dev.index
 
     def cpu(self) -> Tensor:
         """This tensor in host memory (itself if already there)."""
         return self.to("cpu")
 
-    def cuda(self, device=None) -> Tensor:
-        """This tensor on a CUDA device; a clear error when CUDA is unusable."""
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        """This tensor on a CUDA device (the current one by default; itself if already there).
+
+        Without a usable GPU the RuntimeError says which of CuPy missing, no CUDA device or a
+        too-old driver is the cause, and what to install. ``non_blocking`` and ``memory_format``
+        are accepted for PyTorch compatibility (the host-to-device copy is synchronous)."""
+        dev = _device("cuda") if device is None else _device(device)
+        if dev.type != "cuda":
+            raise RuntimeError(f"Tensor.cuda(): Invalid device, must be cuda device (got {dev})")
         from .backend.cuda import require_cuda
 
-        require_cuda("Tensor.cuda()")  # names the cause (no CuPy, no GPU, old driver) and fix
-        if device is None:
-            device = "cuda"
-        elif isinstance(device, int):
-            device = f"cuda:{device}"
-        return self.to(device)
+        require_cuda("Tensor.cuda()")
+        return self.to(dev)
 
     def float(self) -> Tensor:
         return self.to(_dtypes.float32)

@@ -39,3 +39,12 @@ def test_erf_special_values_and_shapes(impl):
     assert zero_d.shape == () and abs(float(zero_d) - math.erf(0.5)) < 1e-16
     f32 = erf(np.linspace(-3, 3, 7, dtype=np.float32).reshape(7, 1).T)
     assert f32.dtype == np.float32 and f32.shape == (1, 7)
+
+
+def test_max_pool_never_picks_padding_when_a_window_is_all_minus_inf():
+    x = np.full((1, 1, 3, 3), -np.inf)
+    x[0, 0, 2, 2] = 1.0
+    values, index = NUMPY.max_pool2d_fwd(x, (2, 2), (2, 2), (1, 1), (1, 1, 1, 1))
+    np.testing.assert_array_equal(values[0, 0], [[-np.inf, -np.inf], [-np.inf, 1.0]])
+    # the first real pixel of each window (row-major), never a padded position
+    np.testing.assert_array_equal(index[0, 0], [[0, 1], [3, 8]])

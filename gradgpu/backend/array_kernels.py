@@ -5,15 +5,27 @@ the CUDA backend inherits them and overrides the ones it has its own CUDA kernel
 
 from __future__ import annotations
 
+import math
+
+from .elementwise_spec import ELEMENTWISE as _ELEMENTWISE
 from .reference_optim import OptimReference
 from .reference_random import RandomReference
 from .reference_reduction import ReductionReference
+from .reference_windows import WindowReference
 
 
-class ArrayKernels(ReductionReference, RandomReference, OptimReference):
+class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimReference):
     """Mixin: kernels expressed with the array namespace ``self.xp``."""
 
     xp = None  # set by the backend class
+
+    # ---- per-element functions (backend/elementwise_spec.py) ----
+    def ew(self, name: str, *args):
+        """Per-element function ``name`` of the ELEMENTWISE table on arrays (and trailing
+        scalars): ``ew("tanh_bwd", g, y)``; a tuple for several outputs. IEEE results for
+        inf/nan inputs, no warnings (as on a GPU)."""
+        with self.quiet():
+            return _ELEMENTWISE[name].reference(self.xp, *args)
 
     # ---- softmax ----
     def softmax(self, x, axis: int):
@@ -45,6 +57,74 @@ class ArrayKernels(ReductionReference, RandomReference, OptimReference):
     def log_softmax_bwd(self, g, y, axis: int):
         """dx = g - exp(y) * sum(g) along ``axis`` (y = log_softmax(x))."""
         return g - self.xp.exp(y) * g.sum(axis=axis, keepdims=True)
+
+    # ---- cross entropy over class-index targets ----
+    def cross_entropy_fwd(self, x, target, weight, ignore_index: int, label_smoothing: float,
+                          axis: int):
+        """Per-target cross entropy with the classes along ``axis`` of x, and what backward needs:
+        (loss, lse, wt), each of target's shape (x's without ``axis``):
+        loss = wt (1 - ls) (lse - x_t) + ls / C * sum_c w_c (lse - x_c) (0 where t is ignored),
+        lse = logsumexp of the logits, wt = weight[t] (1 without weights; 0 where ignored).
+        A target outside [0, C) that is not ignore_index gives a NaN loss. float16 logits are
+        computed in float32 and lse stays float32."""
+        xp = self.xp
+        n = x.shape[axis]
+        xa = x.astype(xp.float32) if x.dtype == xp.float16 else x
+        t, keep, bad = _class_targets(xp, target, n, ignore_index, axis)
+        wt = _target_weight(xp, weight, t, keep, xa.dtype)
+        with self.quiet():
+            m = xa.max(axis=axis, keepdims=True)
+            e = xa - m
+            xp.exp(e, out=e)
+            lse = xp.log(e.sum(axis=axis, keepdims=True))
+            lse += m
+            nll = lse - xp.take_along_axis(xa, t, axis)
+            loss = xp.where(wt != 0, wt * nll, 0)  # weight 0 (ignored) wins over inf logits
+            if label_smoothing:
+                d = lse - xa
+                if weight is not None:
+                    d *= _along(weight.astype(xa.dtype, copy=False), x.ndim, axis)
+                smooth = xp.where(keep, d.sum(axis=axis, keepdims=True), 0)
+                loss = (1.0 - label_smoothing) * loss + (label_smoothing / n) * smooth
+            if bool(bad.any()):
+                loss = xp.where(bad, xp.nan, loss)
+        return (loss.squeeze(axis).astype(x.dtype, copy=False), lse.squeeze(axis),
+                wt.squeeze(axis).astype(x.dtype, copy=False))
+
+    def cross_entropy_bwd(self, g, x, lse, target, weight, ignore_index: int,
+                          label_smoothing: float, axis: int):
+        """dx of cross_entropy_fwd's loss for the upstream gradient g (target's shape, or
+        broadcastable to it): dx_c = g * (softmax(x)_c * sum_c' a_c' - a_c) with
+        a_c = (1 - ls) w_t [c == t] + ls / C * w_c; zero rows for ignored targets, NaN rows for
+        out-of-range ones. No one-hot is formed: a_t is subtracted at one element per row."""
+        xp = self.xp
+        n = x.shape[axis]
+        xa = x.astype(xp.float32) if x.dtype == xp.float16 else x
+        t, keep, bad = _class_targets(xp, target, n, ignore_index, axis)
+        wt = _target_weight(xp, weight, t, keep, xa.dtype)
+        g = xp.expand_dims(xp.broadcast_to(g, target.shape), axis).astype(xa.dtype, copy=False)
+        ls = label_smoothing
+        with self.quiet():
+            a_t = g * (wt * (1.0 - ls))
+            total = a_t
+            if ls:
+                w_sum = weight.astype(xa.dtype).sum() if weight is not None else n
+                total = g * xp.where(keep, wt * (1.0 - ls) + (ls / n) * w_sum, 0)
+            dx = xp.ascontiguousarray(xp.exp(xa - xp.expand_dims(lse, axis)))
+            dx *= total
+            # one element per target: (outer, C, inner) view, advanced index (o, t, i)
+            outer = math.prod(x.shape[:axis])
+            inner = math.prod(x.shape[axis + 1:])
+            rows = xp.arange(outer).reshape(outer, 1)
+            cols = xp.arange(inner).reshape(1, inner)
+            dx.reshape(outer, n, inner)[rows, t.reshape(outer, inner), cols] -= (
+                a_t.reshape(outer, inner))
+            if ls:
+                w_c = 1.0 if weight is None else _along(weight.astype(xa.dtype), x.ndim, axis)
+                dx -= (g * (keep * (ls / n))) * w_c
+            if bool(bad.any()):
+                dx = xp.where(bad, xp.nan, dx)
+        return dx.astype(x.dtype, copy=False)
 
     # ---- activations ----
     def erf(self, x):
@@ -79,6 +159,19 @@ class ArrayKernels(ReductionReference, RandomReference, OptimReference):
         rstd = 1.0 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
         return d * rstd, rstd.astype(x.dtype, copy=False)
 
+    def layer_norm_bwd(self, g, xhat, rstd, axes: tuple):
+        """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over ``axes`` (layer_norm_fwd's
+        xhat and rstd; g: the gradient of xhat)."""
+        n = math.prod(xhat.shape[a] for a in axes)
+        mean_g = g.sum(axis=axes, keepdims=True) / n
+        dx = g * xhat
+        mean_gx = dx.sum(axis=axes, keepdims=True) / n
+        self.xp.multiply(xhat, mean_gx, out=dx)
+        dx -= g
+        dx += mean_g
+        dx *= -rstd
+        return dx
+
     # ---- gather / scatter-add on flat indices (nn ops) ----
     def take_flat(self, x, index):
         """x.ravel()[index] (C order, any layout of x)."""
@@ -89,85 +182,6 @@ class ArrayKernels(ReductionReference, RandomReference, OptimReference):
         out = self.xp.zeros(size, dtype=src.dtype)
         self.xp.add.at(out, index.reshape(-1), src.reshape(-1))
         return out
-
-    # ---- convolution ----
-    def im2col(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple,
-               pad_value=0.0):
-        """Windows of x (N, C, H, W) as (N, C, kh, kw, oh, ow); ``pads`` is (top, bottom, left,
-        right) filled with ``pad_value``. One strided slice copy per kernel offset."""
-        xp = self.xp
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
-        hp, wp = h + pt + pb, w + pl + pr
-        oh = (hp - dh * (kh - 1) - 1) // sh + 1
-        ow = (wp - dw * (kw - 1) - 1) // sw + 1
-        if pt or pb or pl or pr:
-            padded = xp.full((n, c, hp, wp), pad_value, dtype=x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-        else:
-            padded = x
-        cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                h0, w0 = i * dh, j * dw
-                cols[:, :, i, j] = padded[:, :, h0:h0 + sh * (oh - 1) + 1:sh,
-                                          w0:w0 + sw * (ow - 1) + 1:sw]
-        return cols
-
-    def col2im(self, cols, size: tuple, stride: tuple, dilation: tuple, pads: tuple):
-        """Adjoint of im2col: sums (N, C, kh, kw, oh, ow) windows back into (N, C, H, W)."""
-        xp = self.xp
-        n, c, kh, kw, oh, ow = cols.shape
-        (h, w), (sh, sw), (dh, dw), (pt, pb, pl, pr) = size, stride, dilation, pads
-        out = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                h0, w0 = i * dh, j * dw
-                # one kernel offset touches each padded pixel at most once: += is safe
-                out[:, :, h0:h0 + sh * (oh - 1) + 1:sh, w0:w0 + sw * (ow - 1) + 1:sw] += (
-                    cols[:, :, i, j])
-        if pt or pb or pl or pr:
-            out = xp.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w])
-        return out
-
-    # ---- pooling ----
-    def max_pool2d_fwd(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple):
-        """Window maxima of x (N, C, H, W) and their flat indices h * W + w in the input plane
-        (the first maximum wins ties; NaN propagates), padding never selected.
-
-        Works on the kernel-offset views of the (padded) input, never materializing windows:
-        a running ``maximum``, then one equality pass per offset (last to first, so the first
-        maximum wins) picks the index. NumPy's ``argmax`` over a short axis is several times
-        slower than these few full-width passes."""
-        xp = self.xp
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
-        hp, wp = h + pt + pb, w + pl + pr
-        oh = (hp - dh * (kh - 1) - 1) // sh + 1
-        ow = (wp - dw * (kw - 1) - 1) // sw + 1
-        if pt or pb or pl or pr:
-            padded = xp.full((n, c, hp, wp), -xp.inf, dtype=x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-        else:
-            padded = x
-        views = [padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                        j * dw:j * dw + sw * (ow - 1) + 1:sw]
-                 for i in range(kh) for j in range(kw)]
-        best = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(best, v, out=best)  # NaN propagates
-        # flat input index (h * W + w) of each window's element at kernel offset (i, j)
-        top = (xp.arange(oh, dtype=xp.int64) * sh - pt).reshape(oh, 1)
-        left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
-        offsets = [(i, j) for i in range(kh) for j in range(kw)]
-        i, j = offsets[-1]
-        index = xp.broadcast_to((top + i * dh) * w + left + j * dw, best.shape).copy()
-        for n_off in range(len(views) - 2, -1, -1):
-            i, j = offsets[n_off]
-            v = views[n_off]
-            hit = (v == best) | (v != v)  # v != v: NaN is the maximum
-            xp.copyto(index, (top + i * dh) * w + left + j * dw, where=hit)
-        return best, index
 
     # ---- indexing ----
     def index_put_add(self, out, key, values):
@@ -192,6 +206,27 @@ class ArrayKernels(ReductionReference, RandomReference, OptimReference):
         """out[.., index[i], ..] += src[i] along ``dim`` in place (torch.scatter_add_),
         repeated indices summed; ``src`` has index's shape."""
         self.xp.add.at(out, self.along_dim_key(index, dim), src)
+
+
+def _along(v, ndim: int, axis: int):
+    """A 1-D array shaped to broadcast along ``axis`` of an ``ndim``-d array."""
+    return v.reshape((-1,) + (1,) * (ndim - 1 - axis))
+
+
+def _class_targets(xp, target, n: int, ignore_index: int, axis: int):
+    """(t, keep, bad), target's shape with a 1 at ``axis``: t = the class index where usable
+    (else 0, a safe index), keep = usable, bad = neither ignored nor in [0, n)."""
+    t = xp.expand_dims(target, axis).astype(xp.int64, copy=False)
+    ignored = t == ignore_index
+    bad = ~ignored & ((t < 0) | (t >= n))
+    keep = ~(ignored | bad)
+    return xp.where(keep, t, 0), keep, bad
+
+
+def _target_weight(xp, weight, t, keep, dtype):
+    """weight[t] (1 without weights) where keep, else 0."""
+    w = weight.astype(dtype, copy=False)[t] if weight is not None else 1
+    return xp.where(keep, w, 0).astype(dtype, copy=False)
 
 
 # Cody's coefficients for erf on |x| < 0.5 (A/B), erfc on [0.5, 4] (C/D) and on x > 4 (P/Q).

@@ -1,7 +1,121 @@
-"""Reference kernels (written against ``self.xp``): counter-based Philox4x32-10 random numbers and dropout masks (helper 3)."""
+"""Reference kernels (written against ``self.xp``): counter-based Philox4x32-10 random numbers
+and dropout masks, the specification that ``kernels/philox.cuh`` and ``kernels/dropout.cuh``
+are tested against bit for bit.
+
+Philox4x32-10 (Salmon et al., SC'11; Random123's ``philox.h``) maps a counter of four 32-bit
+words and a key of two to four output words. Here the words are held in uint64 arrays, so that a
+32 x 32-bit product is exact in one multiply and its high and low halves are a shift and a mask.
+
+Random streams: a ``gradgpu.Generator`` holds a 64-bit Philox key (its seed) and a 64-bit offset
+counted in 4-word blocks; a consumer of n words reserves ceil(n / 4) blocks from the offset.
+Element k of the consumer reads word k % 4 of block k / 4: counter (lo32(offset + k // 4),
+hi32(offset + k // 4), stream, 0), the 64-bit sum wrapping mod 2^64.
+
+Dropout rule: with w the element's word, u = (w + 1/2) * 2^-32 is uniform in (0, 1) (cuRAND's
+half-step conversion, kept exact); the element is kept iff u < 1 - p, evaluated exactly as the
+integer comparison w < dropout_threshold(p). Kept elements are multiplied by 1 / (1 - p).
+"""
 
 from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+# Philox4x32 round multipliers and key increments (Salmon et al., SC'11; Random123 philox.h).
+PHILOX_M0 = 0xD2511F53
+PHILOX_M1 = 0xCD9E8D57
+PHILOX_W0 = 0x9E3779B9  # golden ratio as a 32-bit fraction
+PHILOX_W1 = 0xBB67AE85  # sqrt(3) - 1 as a 32-bit fraction
+PHILOX_ROUNDS = 10
+
+# Counter word 2 of every dropout draw (ASCII "drop"): a future consumer drawing from the same
+# Generator offsets with another stream word cannot produce the same words.
+DROPOUT_STREAM = 0x64726F70
+
+_M32 = 0xFFFFFFFF
+_CHUNK_BLOCKS = 1 << 14  # blocks per pass: the six 128 KiB uint64 arrays stay in a core's L2
+
+
+def dropout_threshold(p: float) -> int:
+    """T(p) = #{w in [0, 2^32): (w + 1/2) * 2^-32 < 1 - p}; an element is kept iff its word
+    w < T(p). Exact (p is a binary float): 2^32 for p = 0, 0 for p = 1."""
+    t = math.ceil((1 - Fraction(p)) * (1 << 32) - Fraction(1, 2))
+    return min(max(t, 0), 1 << 32)
+
+
+def dropout_scale(p: float) -> float:
+    """1 / (1 - p), the factor of the kept elements (0 for p = 1, where nothing is kept)."""
+    return 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
 
 
 class RandomReference:
     """Mixin of ArrayKernels: the NumPy specification the CUDA kernels are tested against."""
+
+    def philox4x32_10(self, c0, c1, c2, c3, k0, k1) -> tuple:
+        """Philox4x32-10 of the counters (c0, c1, c2, c3) under the keys (k0, k1), elementwise
+        (integers < 2^32 or integer arrays, broadcast together): four uint64 arrays of words."""
+        xp = self.xp
+        u64 = xp.uint64
+        key0, key1 = xp.asarray(k0, dtype=u64), xp.asarray(k1, dtype=u64)
+        ctr = xp.broadcast_arrays(*(xp.asarray(c, dtype=u64) for c in (c0, c1, c2, c3)),
+                                  key0, key1)[:4]
+        a0, a1, a2, a3 = (c.copy() for c in ctr)  # the state, updated in place
+        w0, w1, m32 = u64(PHILOX_W0), u64(PHILOX_W1), u64(_M32)
+        m0, m1, s32 = u64(PHILOX_M0), u64(PHILOX_M1), u64(32)
+        p0 = xp.empty(a0.shape, dtype=u64)
+        p1 = xp.empty(a0.shape, dtype=u64)
+        for r in range(PHILOX_ROUNDS):
+            if r:
+                key0 = (key0 + w0) & m32
+                key1 = (key1 + w1) & m32
+            # (a0, a1, a2, a3) <- (hi(M1 a2) ^ a1 ^ k0, lo(M1 a2), hi(M0 a0) ^ a3 ^ k1, lo(M0 a0)),
+            # in place: these ten passes are the whole cost of dropout's mask on the CPU
+            xp.multiply(a0, m0, out=p0)
+            xp.multiply(a2, m1, out=p1)
+            xp.bitwise_xor(a1, key0, out=a1)
+            xp.right_shift(p1, s32, out=a0)
+            xp.bitwise_xor(a0, a1, out=a0)
+            xp.bitwise_xor(a3, key1, out=a3)
+            xp.right_shift(p0, s32, out=a2)
+            xp.bitwise_xor(a2, a3, out=a2)
+            xp.bitwise_and(p1, m32, out=a1)
+            xp.bitwise_and(p0, m32, out=a3)
+        return a0, a1, a2, a3
+
+    def philox_words(self, key: int, offset: int, n: int, stream: int):
+        """The n words (uint32, element k = word k % 4 of block offset + k // 4) that a consumer
+        holding the Philox blocks from ``offset`` on draws under ``key`` and ``stream``."""
+        xp = self.xp
+        blocks = -(-n // 4)
+        out = xp.empty((blocks, 4), dtype=xp.uint32)
+        k0, k1 = key & _M32, (key >> 32) & _M32
+        for start in range(0, blocks, _CHUNK_BLOCKS):
+            stop = min(blocks, start + _CHUNK_BLOCKS)
+            ctr = xp.arange(start, stop, dtype=xp.uint64)
+            ctr += xp.uint64(offset)  # wraps mod 2^64, as the device's 64-bit sum
+            words = self.philox4x32_10(ctr & xp.uint64(_M32), ctr >> xp.uint64(32),
+                                       stream, 0, k0, k1)
+            for j in range(4):
+                out[start:stop, j] = words[j]
+        return out.reshape(-1)[:n]
+
+    def dropout_fwd(self, x, p: float, key: int, offset: int) -> tuple:
+        """(y, mask): mask = philox word < dropout_threshold(p) per element (C order) of the
+        blocks from ``offset`` on, y = x * mask / (1 - p) (see the module docstring)."""
+        xp = self.xp
+        threshold = dropout_threshold(p)
+        if threshold == 0 or threshold == 1 << 32:  # every element dropped, or every one kept
+            mask = xp.full(x.shape, threshold != 0, dtype=bool)
+        else:
+            mask = self.philox_words(key, offset, x.size, DROPOUT_STREAM) < threshold
+            mask = mask.reshape(x.shape)
+        return self.dropout_bwd(x, mask, p), mask
+
+    def dropout_bwd(self, g, mask, p: float):
+        """g * mask / (1 - p), in float32 for float16 storage (the kernels' compute type)."""
+        xp = self.xp
+        compute = xp.dtype(xp.float32) if g.dtype == xp.float16 else g.dtype
+        with self.quiet():  # a dropped inf or NaN gives NaN, as in PyTorch
+            out = xp.multiply(g, mask, dtype=compute)  # g * 1 = g exactly; g * 0 = +-0 or NaN
+            out *= compute.type(dropout_scale(p))
+        return out.astype(g.dtype, copy=False)

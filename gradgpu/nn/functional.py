@@ -21,8 +21,9 @@ from ..ops.activation import (
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.batch_norm import batch_norm
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from ..ops.dropout import dropout
 from ..ops.elementwise import sigmoid, tanh
-from ..ops.layers import dropout, embedding, layer_norm, linear, normalize, pad
+from ..ops.layers import embedding, layer_norm, linear, normalize, pad
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

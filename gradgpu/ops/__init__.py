@@ -11,6 +11,7 @@ from . import (
     composite,
     conv,
     conversion,
+    dropout,
     elementwise,
     indexing,
     inplace,
@@ -26,7 +27,7 @@ from . import (
 
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
-    activation, loss, layers, conv, composite, batch_norm, attention, rnn,
+    activation, loss, layers, dropout, conv, composite, batch_norm, attention, rnn,
 )
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "xp_of",
     "check_tensor",
     "same_device",
+    "device_mismatch",
     "binary_arrays",
     "wrap_dim",
     "dims_arg",
@@ -44,21 +45,35 @@ def check_tensor(x, op: str, name: str = "input") -> Tensor:
     return x
 
 
+def device_mismatch(op: str, first, second) -> RuntimeError:
+    """PyTorch's error for operands on two devices, naming both and the op."""
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{first} and {second}! (when checking arguments for {op})"
+    )
+
+
+def _other_device(a, b) -> bool:
+    """Whether two backend arrays live on different devices (cheap for the NumPy-NumPy case)."""
+    if type(a) is not type(b):
+        return True
+    # CuPy: the memory's device ordinal (a plain int; ``a.device`` builds a Device object)
+    return type(a) is not _ndarray and a.data.device_id != b.data.device_id
+
+
 def same_device(op: str, *tensors) -> None:
-    """PyTorch's device check: every tensor operand on one device."""
+    """PyTorch's device check: every tensor operand on one device (non-tensors are skipped).
+
+    Call it before touching any operand's array: a CuPy kernel given host memory, or an array
+    of another GPU, fails far from the cause or reads the wrong memory."""
     first = None
     for t in tensors:
         if not isinstance(t, Tensor):
             continue
         if first is None:
             first = t
-            continue
-        a, b = first._data, t._data
-        if type(a) is not type(b) or (type(a) is not _ndarray and a.device != b.device):
-            raise RuntimeError(
-                f"Expected all tensors to be on the same device, but found at least two devices,"
-                f" {first.device} and {t.device}! (when checking arguments for {op})"
-            )
+        elif _other_device(first._data, t._data):
+            raise device_mismatch(op, first.device, t.device)
 
 
 def _broadcast_message(op: str, sa, sb) -> str:
@@ -87,7 +102,7 @@ def binary_arrays(a, b, op: str):
     b_is_t = isinstance(b, Tensor)
     if a_is_t and b_is_t:
         ad, bd = a._data, b._data
-        if type(ad) is not type(bd):
+        if type(ad) is not _ndarray or type(bd) is not _ndarray:
             same_device(op, a, b)
         if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
             return ad, bd

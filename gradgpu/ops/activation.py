@@ -12,9 +12,9 @@ import math
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled as _grad_enabled
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_tensor, float_dtype_of, wrap_dim, zeros_like
+from .elementwise.unary import fused_ok
 from .reduction import sum as _sum
 
 
@@ -134,24 +134,29 @@ def log_softmax(input, dim: int, dtype=None):
 
 
 # ---- pointwise activations ------------------------------------------------------------------
-def _pointwise(name: str, doc: str, fwd, bwd, saves: str, noisy: bool = False):
-    """A one-input activation: ``fwd(be, xp, array, *params)`` computes y, ``bwd(g, saved,
-    *params)`` the gradient with gradgpu ops; ``saves`` is 'input' or 'output'."""
+def _pointwise(name: str, doc: str, op: str, bwd, saves: str):
+    """A one-input activation from the per-element table (backend/elementwise_spec.py):
+    forward ``ew("<op>_fwd", x, *params)``; backward ``ew("<op>_bwd", g, saved, *params)`` when
+    no graph is built, else ``bwd(g, saved, *params)`` in differentiable gradgpu ops (double
+    backward). ``saves`` is 'input' or 'output'."""
+    fwd_name, bwd_name = f"{op}_fwd", f"{op}_bwd"
 
     def forward(ctx, x, *params):
         xd = x._data
         if xd.dtype.kind != "f":
             xd = xd.astype(float_dtype_of(x))
-        be = backend_of(xd)
-        with be.quiet():
-            y = Tensor._make(fwd(be, be.xp, xd, *params).astype(xd.dtype, copy=False))
+        y = Tensor._make(backend_of(xd).ew(fwd_name, xd, *params))
         ctx.params = params
         ctx.save_for_backward(x if saves == "input" else y)
         return y
 
     def backward(ctx, g):
         (s,) = ctx.saved_tensors
-        return (bwd(g, s, *ctx.params),) + (None,) * len(ctx.params)
+        if fused_ok(g, s):
+            dx = Tensor._make(backend_of(g._data).ew(bwd_name, g._data, s._data, *ctx.params))
+        else:
+            dx = bwd(g, s, *ctx.params)
+        return (dx,) + (None,) * len(ctx.params)
 
     return type(name, (Function,), {
         "__doc__": doc,
@@ -161,20 +166,8 @@ def _pointwise(name: str, doc: str, fwd, bwd, saves: str, noisy: bool = False):
     })
 
 
-def _log_sigmoid(xp, x):
-    # min(x, 0) - log1p(e^-|x|): no overflow for any x
-    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
-
-
-LogSigmoid = _pointwise(
-    "LogSigmoid", "y = log(1 / (1 + e^-x));  dx = g * sigmoid(-x)",
-    lambda be, xp, x: _log_sigmoid(xp, x),
-    lambda g, x: g * ew.sigmoid(-x), "input")
-
-
-def _softplus_fwd(be, xp, x, beta, threshold):
-    bx = x * beta
-    return xp.where(bx > threshold, x, -_log_sigmoid(xp, -bx) / beta)
+LogSigmoid = _pointwise("LogSigmoid", "y = log(1 / (1 + e^-x));  dx = g * sigmoid(-x)",
+                        "logsigmoid", lambda g, x: g * ew.sigmoid(-x), "input")
 
 
 def _softplus_bwd(g, x, beta, threshold):
@@ -184,19 +177,16 @@ def _softplus_bwd(g, x, beta, threshold):
 
 Softplus = _pointwise(
     "Softplus", "y = log(1 + e^(beta x)) / beta (x where beta x > threshold);  "
-    "dx = g * sigmoid(beta x) (g above the threshold)", _softplus_fwd, _softplus_bwd, "input")
+    "dx = g * sigmoid(beta x) (g above the threshold)", "softplus", _softplus_bwd, "input")
 
 _SQRT_HALF = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _TANH_K = math.sqrt(2.0 / math.pi)
 
 
-def _cdf(x):
-    return (Erf.apply(x * _SQRT_HALF) + 1) * 0.5
-
-
-def _gelu_tanh_fwd(be, xp, x):
-    return 0.5 * x * (1 + xp.tanh(_TANH_K * (x + 0.044715 * x * x * x)))
+def _gelu_bwd(g, x):
+    cdf = (Erf.apply(x * _SQRT_HALF) + 1) * 0.5
+    return g * (cdf + x * (ew.exp(x * x * -0.5) * _INV_SQRT_2PI))
 
 
 def _gelu_tanh_bwd(g, x):
@@ -205,36 +195,14 @@ def _gelu_tanh_bwd(g, x):
     return g * ((t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * 0.044715) + 1) * (0.5 * _TANH_K))
 
 
-Erf = _pointwise("Erf", "y = erf(x);  dx = g * 2 / sqrt(pi) * e^(-x^2)",
-                 lambda be, xp, x: be.erf(x),
+Erf = _pointwise("Erf", "y = erf(x);  dx = g * 2 / sqrt(pi) * e^(-x^2)", "erf",
                  lambda g, x: g * ew.exp(-(x * x)) * 1.1283791670955126, "input")
-class GeluErf(Function):
-    """y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))   (Phi, phi: the Gaussian CDF and PDF)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        be = backend_of(x._data)
-        xd = x._data
-        cdf = 0.5 * (1 + be.erf(xd * _SQRT_HALF))
-        ctx.save_for_backward(x)
-        ctx.cdf = cdf  # erf is the costly part: keep it for a backward that builds no graph
-        return xd * cdf
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        pdf = ew.exp(x * x * -0.5) * _INV_SQRT_2PI
-        if g._requires_grad or x._requires_grad and _grad_enabled():
-            return g * (_cdf(x) + x * pdf)  # differentiable in x again (create_graph)
-        return g * (Tensor._make(ctx.cdf) + x * pdf)
+GeluErf = _pointwise(
+    "GeluErf", "y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))   (Phi, phi: the Gaussian CDF "
+    "and PDF)", "gelu", _gelu_bwd, "input")
 GeluTanh = _pointwise(
     "GeluTanh", "y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi);  dx = g * y'",
-    _gelu_tanh_fwd, _gelu_tanh_bwd, "input")
-
-
-def _sigmoid_arr(xp, x):
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    "gelu_tanh", _gelu_tanh_bwd, "input")
 
 
 def _silu_bwd(g, x):
@@ -242,23 +210,29 @@ def _silu_bwd(g, x):
     return g * (s * (x * (1 - s) + 1))
 
 
-Silu = _pointwise("Silu", "y = x * sigmoid(x);  dx = g * s * (1 + x (1 - s))",
-                  lambda be, xp, x: x * _sigmoid_arr(xp, x), _silu_bwd, "input")
+Silu = _pointwise("Silu", "y = x * sigmoid(x);  dx = g * s * (1 + x (1 - s))", "silu",
+                  _silu_bwd, "input")
+
+
+def _mish_bwd(g, x):
+    t = ew.tanh(softplus(x))
+    return g * (t + x * ew.sigmoid(x) * (1 - t * t))
+
+
+Mish = _pointwise("Mish", "y = x * tanh(softplus(x));  dx = g * (t + x sigmoid(x) (1 - t^2)), "
+                  "t = tanh(softplus(x))", "mish", _mish_bwd, "input")
 
 LeakyRelu = _pointwise(
-    "LeakyRelu", "y = x if x > 0 else slope * x;  dx = g if x > 0 else slope * g",
-    lambda be, xp, x, slope: xp.where(x > 0, x, x * slope),
+    "LeakyRelu", "y = x if x > 0 else slope * x;  dx = g if x > 0 else slope * g", "leaky_relu",
     lambda g, x, slope: ew.where(x > 0, g, g * slope), "input")
 
 Elu = _pointwise(
-    "Elu", "y = x if x > 0 else alpha (e^x - 1);  dx = g if x > 0 else g * (y + alpha)",
-    lambda be, xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
+    "Elu", "y = x if x > 0 else alpha (e^x - 1);  dx = g if x > 0 else g * (y + alpha)", "elu",
     lambda g, y, alpha: ew.where(y > 0, g, g * (y + alpha)), "output")
 
 Hardtanh = _pointwise(
     "Hardtanh", "y = clamp(x, lo, hi);  dx = g where lo < x < hi, else 0 (as PyTorch)",
-    lambda be, xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
-    lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, zeros_like(g)), "input")
+    "hardtanh", lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, zeros_like(g)), "input")
 
 
 def _check_float(input, op: str):
@@ -334,7 +308,7 @@ def relu6(input, inplace: bool = False):
 
 def mish(input, inplace: bool = False):
     """x * tanh(softplus(x))."""
-    out = _check_float(input, "mish") * ew.tanh(softplus(input))
+    out = Mish.apply(_check_float(input, "mish"))
     return _inplace(input, out, "mish_") if inplace else out
 
 

@@ -12,8 +12,9 @@ import numpy as np
 
 from ._common import Tensor, check_tensor, same_device, xp_of
 from .activation import softmax
+from .dropout import dropout
 from .elementwise import where
-from .layers import dropout, linear
+from .layers import linear
 from .linalg import matmul
 
 _NEG_INF = float("-inf")

@@ -3,7 +3,9 @@ adaptive_avg_pool2d.
 
 ``Im2Col`` and ``Col2Im`` are each other's backward (they are adjoint linear maps), so conv2d's
 gradients — matmuls and col2im/im2col of differentiable tensors — are differentiable again, to
-any order. max_pool2d differentiates through a gather at the argmax positions.
+any order. Pooling forward and backward are named backend kernels; each backward is itself an
+op whose backward is the forward's adjoint (a gather at the argmax, or average pooling), so
+pooling too is differentiable to any order.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from ..autograd.function import Function
 from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
 from .layers import GatherFlat
 from .linalg import matmul
-from .reduction import sum as _sum
 from .shape import reshape, squeeze, unsqueeze
 
 
@@ -145,6 +146,65 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
 
 
 # ---- pooling --------------------------------------------------------------------------------
+class MaxPool2d(Function):
+    """(y, idx): window maxima of x (N, C, H, W) and their flat in-plane indices h * W + w
+    (first max on ties, NaN propagates);  dx = g added at each window's argmax"""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        best, idx = backend_of(x._data).max_pool2d_fwd(x._data, *geom)
+        ctx.idx, ctx.size, ctx.geom = idx, x._data.shape[2:], geom
+        return best, idx  # idx is integer: not differentiable
+
+    @staticmethod
+    def backward(ctx, g, _g_idx):
+        return MaxPool2dBwd.apply(g, ctx.idx, ctx.size, ctx.geom), None
+
+
+class MaxPool2dBwd(Function):
+    """dx = zeros (N, C, H, W) with g added at the argmax positions ``idx``;  dg = gg gathered at
+    the same positions (the adjoint), so max pooling is differentiable to any order"""
+
+    @staticmethod
+    def forward(ctx, g, idx, size, geom):
+        ctx.idx = idx
+        return backend_of(g._data).max_pool2d_bwd(g._data, idx, size, *geom)
+
+    @staticmethod
+    def backward(ctx, gg):
+        xp = xp_of(gg)
+        n, c, h, w = gg._data.shape
+        plane = (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
+        return GatherFlat.apply(gg, ctx.idx + plane), None, None, None
+
+
+class AvgPool2d(Function):
+    """y = window sums / divisor (PyTorch's rule);  dx = avg_pool2d_bwd(g): each g / divisor
+    spread over its window (the adjoint, AvgPool2dBwd)"""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        ctx.size, ctx.geom = x._data.shape[2:], geom
+        return backend_of(x._data).avg_pool2d_fwd(x._data, *geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        return AvgPool2dBwd.apply(g, ctx.size, ctx.geom), None
+
+
+class AvgPool2dBwd(Function):
+    """dx = avg_pool2d's adjoint applied to g;  dg = avg_pool2d(gg) (the adjoint's adjoint)"""
+
+    @staticmethod
+    def forward(ctx, g, size, geom):
+        ctx.geom = geom
+        return backend_of(g._data).avg_pool2d_bwd(g._data, size, *geom)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return AvgPool2d.apply(gg, ctx.geom), None, None
+
+
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
     """(kernel, stride, dilation, pads (top, bottom, left, right), (oh, ow)) with PyTorch's
     output-size rule; ceil mode adds bottom/right padding for the extra windows."""
@@ -189,12 +249,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
     kernel, stride, dilation, pads, _ = _pool_geometry(x, kernel_size, stride, padding, dilation,
                                                        ceil_mode, op)
-    n, c, h, w = x._data.shape
-    _, idx = backend_of(x._data).max_pool2d_fwd(x._data, kernel, stride, dilation, pads)
-    xp = xp_of(x)
-    plane = (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
-    out = GatherFlat.apply(x, idx + plane)
-    indices = Tensor._make(idx)
+    out, indices = MaxPool2d.apply(x, (kernel, stride, dilation, pads))
     if unbatched:
         out, indices = squeeze(out, 0), squeeze(indices, 0)
     return (out, indices) if return_indices else out
@@ -210,28 +265,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
         raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}(): divisor must be not zero")
-    kernel, stride, dilation, pads, (oh, ow) = _pool_geometry(
-        x, kernel_size, stride, padding, 1, ceil_mode, op)
-    total = _sum(Im2Col.apply(x, kernel, stride, dilation, pads), (2, 3))
-    if divisor_override is not None:
-        out = total / float(divisor_override)
-    else:
-        xp = xp_of(x)
-        h, w = x._data.shape[2:]
-        counts = [_window_counts(xp, size, o, k, s, p, count_include_pad)
-                  for size, o, k, s, p in zip((h, w), (oh, ow), kernel, stride, pads[::2])]
-        div = (counts[0][:, None] * counts[1][None, :]).astype(x._data.dtype)
-        out = total / Tensor._make(div)
+    kernel, stride, _, pads, _ = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
+                                                op)
+    divisor = None if divisor_override is None else int(divisor_override)
+    out = AvgPool2d.apply(x, (kernel, stride, pads, bool(count_include_pad), divisor))
     return squeeze(out, 0) if unbatched else out
-
-
-def _window_counts(xp, size, n_out, k, s, p, include_pad):
-    """Per-output-position divisor along one axis (PyTorch's avg_pool rule)."""
-    start = xp.arange(n_out) * s - p
-    end = xp.minimum(start + k, size + p)
-    if include_pad:
-        return end - start
-    return xp.minimum(end, size) - xp.maximum(start, 0)
 
 
 def adaptive_avg_pool2d(input, output_size):

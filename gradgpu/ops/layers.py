@@ -1,4 +1,4 @@
-"""Layer ops: linear, embedding, layer_norm, dropout, normalize, pad; and the flat
+"""Layer ops: linear, embedding, layer_norm, normalize, pad; and the flat
 gather / scatter-add pair that embedding, cross_entropy and max-pooling differentiate through.
 
 ``GatherFlat`` and ``ScatterAddFlat`` are each other's backward, so every op built on them is
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .. import _random
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import no_grad
 from . import elementwise as ew
 from ._common import Tensor, backend_of, binary_arrays, check_tensor, same_device, xp_of
@@ -205,7 +205,11 @@ class LayerNormCore(Function):
         xhat, rstd = ctx.saved_tensors
         axes, n = ctx.axes, ctx.n
         dx = None
-        if gx is not None:
+        if gx is not None and not _grad_state.enabled:
+            # no graph is being built (create_graph=False): one fused kernel for the gx term
+            be = backend_of(xhat._data)
+            dx = Tensor._make(be.layer_norm_bwd(gx._data, xhat._data, rstd._data, axes))
+        elif gx is not None:
             mean_g = _sum(gx, axes, keepdim=True) / n
             mean_gx = _sum(gx * xhat, axes, keepdim=True) / n
             dx = rstd * (gx - mean_g - xhat * mean_gx)
@@ -241,32 +245,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
-
-
-# ---- dropout --------------------------------------------------------------------------------
-def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
-    check_tensor(input, "dropout")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input  # PyTorch returns the input itself here
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"dropout(): expected a floating point input, got {input.dtype}")
-    xd = input._data
-    if p == 1.0:
-        mask = xp_of(input).zeros(xd.shape, dtype=xd.dtype)
-    else:
-        gen = _random.generator_for(input.device, None)
-        keep = gen._backend.uniform(gen._rng, xd.shape, xd.dtype) >= p
-        mask = keep.astype(xd.dtype) * xd.dtype.type(1.0 / (1.0 - p))
-    out = input * Tensor._make(mask)
-    if inplace:
-        from .inplace import _check_writable, commit
-
-        _check_writable(input, "dropout_")
-        return commit(input, out, "dropout_")
     return out
 
 

@@ -1,8 +1,9 @@
 """Losses: cross_entropy, nll_loss, binary_cross_entropy(_with_logits), mse, l1, smooth_l1,
 huber — PyTorch's signatures, reductions and edge cases.
 
-cross_entropy is log_softmax followed by a gather of the target log-probabilities (no one-hot is
-formed); its gradient flows back through a scatter-add and log_softmax's fused backward.
+cross_entropy over class-index targets is one fused op (the backend's cross_entropy_fwd/bwd:
+a logsumexp per target, no one-hot and no log-probabilities formed); nll_loss gathers the target
+log-probabilities and differentiates through a scatter-add.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state as _grad_state
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
-from .activation import log_softmax, logsigmoid
+from .activation import log_softmax, logsigmoid, softmax
 from .layers import ScatterAddFlat
 from .reduction import mean as _mean
 from .reduction import sum as _sum
+from .shape import unsqueeze
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -91,10 +94,11 @@ def _class_layout(input, target, op: str):
     return ish[0], ish[1], ish[2:]
 
 
-def _check_weight(weight, n_classes: int, op: str):
+def _check_weight(weight, n_classes: int, op: str, input):
     if weight is None:
         return
     check_tensor(weight, op, "weight")
+    same_device(op, input, weight)
     if weight._data.ndim != 1 or weight._data.shape[0] != n_classes:
         raise RuntimeError(f"{op}(): weight tensor should be defined either for all "
                            f"{n_classes} classes or no classes but got weight tensor of shape: "
@@ -105,17 +109,9 @@ def _target_weights(input, target, weight, ignore_index: int, op: str):
     """(flat gather index into input, per-target weight array with 0 on ignored targets,
     valid mask) for class-index targets; checks every target is in [0, C) or ignored."""
     n, c, rest = _class_layout(input, target, op)
-    _check_weight(weight, c, op)
     xp = xp_of(input)
-    t = target._data.astype(xp.int64, copy=False)
+    t = _checked_targets(input, target, weight, ignore_index, op)
     valid = t != ignore_index
-    if t.size:
-        bad = valid & ((t < 0) | (t >= c))
-        if bool(bad.any()):  # one host sync: out-of-range targets must not reach the gather
-            value = int(t[bad].reshape(-1)[0])
-            raise IndexError(f"{op}(): Target {value} is out of bounds: expected class indices "
-                             f"in [0, {c}) (C = {c}) or ignore_index={ignore_index} (input "
-                             f"{list(input.shape)}, target {list(target.shape)})")
     safe = xp.where(valid, t, 0)
     d = math.prod(rest)
     # flat C-order index of input[n, t, *pos] = (n * C + t) * prod(rest) + pos
@@ -175,13 +171,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         raise ValueError("cross_entropy(): input must have at least 1 dimension (the classes)")
     class_dim = 0 if input._data.ndim == 1 else 1
     n_classes = input._data.shape[class_dim]
-    logp = log_softmax(input, class_dim)
     if target._data.dtype.kind == "f":
+        logp = log_softmax(input, class_dim)
         return _cross_entropy_probs(input, logp, target, weight, ignore_index, reduction,
                                     label_smoothing, class_dim)
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"cross_entropy(): expected target of an integer (class index) or "
                            f"floating point (probabilities) dtype, got {target.dtype}")
+    if n_classes:
+        t = _checked_targets(input, target, weight, ignore_index, op)
+        w = None if weight is None else weight._data
+        return CrossEntropy.apply(input, t, w, int(ignore_index), float(label_smoothing),
+                                  reduction, class_dim)
+    logp = log_softmax(input, class_dim)  # no classes: the composed ops handle the empty case
     nll, w, valid = _nll(logp, target, weight, ignore_index, reduction, op)
     if label_smoothing == 0.0:
         return nll
@@ -198,6 +200,84 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
+def _checked_targets(input, target, weight, ignore_index: int, op: str):
+    """The int64 target array, checked: shapes, weight, every target in [0, C) or ignored."""
+    _, c, _ = _class_layout(input, target, op)
+    _check_weight(weight, c, op, input)
+    t = target._data.astype(xp_of(input).int64, copy=False)
+    if t.size:
+        bad = (t != ignore_index) & ((t < 0) | (t >= c))
+        if bool(bad.any()):  # one host sync: out-of-range targets must not reach the kernel
+            value = int(t[bad].reshape(-1)[0])
+            raise IndexError(f"{op}(): Target {value} is out of bounds: expected class indices "
+                             f"in [0, {c}) (C = {c}) or ignore_index={ignore_index} (input "
+                             f"{list(input.shape)}, target {list(target.shape)})")
+    return t
+
+
+class CrossEntropy(Function):
+    """Fused cross entropy over class-index targets t (classes along ``axis``), reduced:
+    l = w_t (1 - ls) (lse - x_t) + ls / C * sum_c w_c (lse - x_c)  (0 for ignored targets),
+    'mean' divides the sum by the summed w_t of the non-ignored targets;
+    dx = g * (softmax(x) * sum_c a_c - a),  a_c = (1 - ls) w_t [c == t] + ls / C * w_c.
+    Backward is one fused kernel when no graph is being built, else the same formula from
+    differentiable ops (create_graph)."""
+
+    @staticmethod
+    def forward(ctx, x, t, w, ignore_index, ls, reduction, axis):
+        be = backend_of(x._data)
+        loss, lse, wt = be.cross_entropy_fwd(x._data, t, w, ignore_index, ls, axis)
+        ctx.save_for_backward(x)
+        ctx.lse, ctx.t, ctx.w, ctx.reduction = lse, t, w, reduction
+        ctx.ignore_index, ctx.ls, ctx.axis = ignore_index, ls, axis
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        if reduction == "sum":
+            return total
+        ctx.denom = wt.sum()
+        with be.quiet():  # all targets ignored: 0 / 0 = NaN, as PyTorch
+            return total / ctx.denom
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            with backend_of(x._data).quiet():
+                g = g / _const(ctx.denom)
+        if not _grad_state.enabled:  # no graph to build: the fused kernel
+            dx = backend_of(x._data).cross_entropy_bwd(g._data, x._data, ctx.lse, ctx.t, ctx.w,
+                                                       ctx.ignore_index, ctx.ls, ctx.axis)
+            return Tensor._make(dx), None, None, None, None, None, None
+        return _cross_entropy_grad(ctx, x, g), None, None, None, None, None, None
+
+
+def _cross_entropy_grad(ctx, x, g):
+    """CrossEntropy's dx from differentiable ops (for create_graph): softmax(x) * g * A minus
+    g * a_t scattered at the targets, minus g * ls / C * w_c."""
+    xp = xp_of(x)
+    axis, ls, w, t = ctx.axis, ctx.ls, ctx.w, ctx.t
+    n = x._data.shape[axis]
+    keep = t != ctx.ignore_index
+    safe = xp.where(keep, t, 0)
+    dt = x._data.dtype
+    w_t = (w[safe].astype(dt) if w is not None else xp.ones(t.shape, dtype=dt)) * keep
+    w_sum = w.astype(dt).sum() if w is not None else n
+    total = _const((w_t * (1.0 - ls) + keep * (ls / n) * w_sum).astype(dt))
+    dx = softmax(x, axis) * unsqueeze(g * total, axis)
+    outer = math.prod(x._data.shape[:axis])
+    inner = math.prod(x._data.shape[axis + 1:])
+    index = ((xp.arange(outer).reshape(outer, 1) * n + safe.reshape(outer, inner)) * inner
+             + xp.arange(inner)).reshape(t.shape)
+    a_t = g * _const((w_t * (1.0 - ls)).astype(dt))
+    dx = dx - ScatterAddFlat.apply(a_t, index, tuple(x._data.shape))
+    if ls:
+        w_c = _const(xp.ones(n, dtype=dt) if w is None else w.astype(dt))
+        smooth = unsqueeze(g * _const((keep * (ls / n)).astype(dt)), axis)
+        dx = dx - smooth * w_c.reshape((n,) + (1,) * (x._data.ndim - 1 - axis))
+    return dx
+
+
 def _broadcast_weight(weight, like, class_dim):
     shape = [1] * like._data.ndim
     shape[class_dim] = weight._data.shape[0]
@@ -212,7 +292,7 @@ def _cross_entropy_probs(input, logp, target, weight, ignore_index, reduction, l
     if ignore_index != -100:
         raise RuntimeError(f"{op}(): ignore_index is not supported for floating point target")
     n_classes = input._data.shape[class_dim]
-    _check_weight(weight, n_classes, op)
+    _check_weight(weight, n_classes, op, input)
     if ls > 0:
         target = target * (1.0 - ls) + ls / n_classes
     prod = logp * target

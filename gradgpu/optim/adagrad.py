@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from .._factories import full_like
-from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _advance_step,
+    _arrays,
+    _batches,
     _check_impl_flags,
     _check_nonnegative,
+    _mark_updated,
     _new_step_counter,
+    _state_arrays,
 )
 
 __all__ = ["Adagrad"]
-
-
-def _single_tensor_adagrad(param: Tensor, grad: Tensor, state: dict, *, lr: float,
-                           lr_decay: float, weight_decay: float, eps: float,
-                           maximize: bool) -> None:
-    """One Adagrad step of one parameter, in place (t = the step count after this step):
-
-    g = ±grad + wd * p;  s += g^2;  p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
-    """
-    step_t = state["step"]
-    step_t += 1
-    step = step_t.item()
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    clr = lr / (1 + (step - 1) * lr_decay)
-    state_sum = state["sum"]
-    state_sum.addcmul_(grad, grad, value=1)
-    std = state_sum.sqrt().add_(eps)
-    param.addcdiv_(grad, std, value=-clr)
 
 
 class Adagrad(Optimizer):
@@ -71,7 +54,12 @@ class Adagrad(Optimizer):
                 "sum": full_like(param, group["initial_accumulator_value"])}
 
     def _update_group(self, group, params, grads, states) -> None:
-        for p, g, s in zip(params, grads, states):
-            _single_tensor_adagrad(p, g, s, lr=group["lr"], lr_decay=group["lr_decay"],
-                                   weight_decay=group["weight_decay"], eps=group["eps"],
-                                   maximize=group["maximize"])
+        """g = ±grad + wd * p;  s += g^2;  p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+        (``be.adagrad_step``; t = each parameter's step count after this step)."""
+        steps = [_advance_step(s) for s in states]
+        for (be, step), idx in _batches(params, steps):
+            be.adagrad_step(_arrays(params, idx), _arrays(grads, idx),
+                            _state_arrays(states, idx, "sum"), lr=group["lr"],
+                            lr_decay=group["lr_decay"], weight_decay=group["weight_decay"],
+                            eps=group["eps"], maximize=group["maximize"], step=step)
+        _mark_updated(params, states, ("sum",))

@@ -3,52 +3,22 @@
 from __future__ import annotations
 
 from .._factories import zeros_like
-from ..ops.elementwise import maximum
-from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _advance_step,
+    _arrays,
+    _batches,
     _check_impl_flags,
     _check_nonnegative,
+    _mark_updated,
     _new_step_counter,
+    _state_arrays,
 )
 
 __all__ = ["Adam", "AdamW"]
 
-
-def _single_tensor_adam(param: Tensor, grad: Tensor, state: dict, *, lr: float, beta1: float,
-                        beta2: float, eps: float, weight_decay: float, amsgrad: bool,
-                        maximize: bool, decoupled_weight_decay: bool) -> None:
-    """One Adam step of one parameter, in place (t = the step count after this step):
-
-    g = ±grad (+ wd * p, or p *= 1 - lr * wd when decoupled);  m = lerp(m, g, 1 - b1);
-    v = b2 * v + (1 - b2) * g^2;  v_max = max(v_max, v) (amsgrad);
-    p -= lr / (1 - b1^t) * m / (sqrt(v or v_max) / sqrt(1 - b2^t) + eps)
-    """
-    if maximize:
-        grad = -grad
-    step_t = state["step"]
-    step_t += 1
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param.mul_(1 - lr * weight_decay)
-        else:
-            grad = grad.add(param, alpha=weight_decay)
-    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    exp_avg.lerp_(grad, 1 - beta1)
-    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-
-    step = step_t.item()
-    bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-    step_size = lr / bias_correction1
-    if amsgrad:
-        max_exp_avg_sq = state["max_exp_avg_sq"]
-        max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq))
-        denom = (max_exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-    else:
-        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-    param.addcdiv_(exp_avg, denom, value=-step_size)
+_ADAM_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
 
 class Adam(Optimizer):
@@ -91,12 +61,23 @@ class Adam(Optimizer):
         return state
 
     def _update_group(self, group, params, grads, states) -> None:
+        """g = ±grad (+ wd * p, or p *= 1 - lr * wd when decoupled);  m = lerp(m, g, 1 - b1);
+        v = b2 * v + (1 - b2) * g^2;  v_max = max(v_max, v) (amsgrad);
+        p -= lr / (1 - b1^t) * m / (sqrt(v or v_max) / sqrt(1 - b2^t) + eps)  (``be.adam_step``;
+        t = each parameter's step count after this step)."""
         beta1, beta2 = group["betas"]
-        for p, g, s in zip(params, grads, states):
-            _single_tensor_adam(p, g, s, lr=group["lr"], beta1=beta1, beta2=beta2,
-                                eps=group["eps"], weight_decay=group["weight_decay"],
-                                amsgrad=group["amsgrad"], maximize=group["maximize"],
-                                decoupled_weight_decay=group["decoupled_weight_decay"])
+        amsgrad = group["amsgrad"]
+        steps = [_advance_step(s) for s in states]
+        for (be, step), idx in _batches(params, steps):
+            be.adam_step(_arrays(params, idx), _arrays(grads, idx),
+                         _state_arrays(states, idx, "exp_avg"),
+                         _state_arrays(states, idx, "exp_avg_sq"),
+                         _state_arrays(states, idx, "max_exp_avg_sq") if amsgrad else None,
+                         lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                         weight_decay=group["weight_decay"], amsgrad=amsgrad,
+                         maximize=group["maximize"],
+                         decoupled_weight_decay=group["decoupled_weight_decay"], step=step)
+        _mark_updated(params, states, _ADAM_STATE)
 
 
 class AdamW(Adam):

@@ -7,9 +7,10 @@ its own ``params`` and options), ``state`` maps a parameter to its dict of buffe
 The built-in optimizers share one step driver (:meth:`Optimizer._step_groups`): it evaluates the
 closure, then, with grad mode off, collects each group's parameters that have a ``.grad``,
 creates their state on first use (``_init_state``) and hands the whole group to
-``_update_group``. That method is the seam for fused kernels: the NumPy path loops a
-per-parameter function (PyTorch's "single tensor" form, written with in-place tensor ops), and a
-backend with a multi-tensor kernel can update every parameter of the group in one launch there.
+``_update_group``. There each optimizer hands the raw arrays of all the group's parameters that
+share a backend (device) to that backend's fused step (``be.adam_step(...)``, see
+gradgpu/backend/reference_optim.py): the NumPy backend loops over them with in-place array
+math, the CUDA backend updates them all in one multi-tensor kernel launch per dtype.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from .. import _dtypes
 from .._factories import zeros
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend import backend_of
 from ..tensor import Tensor, _HookDict, _RemovableHandle
 
 __all__ = ["Optimizer", "required"]
@@ -240,8 +242,8 @@ class Optimizer:
     def _update_group(self, group, params, grads, states) -> None:
         """Update ``params`` (those of ``group`` with a gradient) in place, under no_grad.
 
-        ``grads[i]`` and ``states[i]`` belong to ``params[i]``. This is where a fused
-        multi-tensor kernel can replace the per-parameter loop."""
+        ``grads[i]`` and ``states[i]`` belong to ``params[i]``. The built-in optimizers call
+        their backend's fused multi-tensor step here (see :func:`_batches`)."""
         raise NotImplementedError
 
     # ---- hooks ----------------------------------------------------------------------------
@@ -356,3 +358,46 @@ def _check_impl_flags(foreach, fused) -> None:
     ``_update_group`` whichever is set (fused where the backend has the kernel)."""
     if foreach and fused:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+# ---- helpers of the built-in optimizers' ``_update_group`` ---------------------------------------
+
+def _batches(params: list[Tensor], keys: list | None = None):
+    """``((backend, key), indices)`` pairs: the parameters one fused step call can take, i.e.
+    those on one backend (device) and, when ``keys`` is given, with equal ``keys[i]`` (a step
+    count that sets the bias corrections, a first-step flag). Usually a single batch."""
+    batches: dict[tuple, list[int]] = {}
+    for i, p in enumerate(params):
+        key = (backend_of(p._data), None if keys is None else keys[i])
+        batches.setdefault(key, []).append(i)
+    return batches.items()
+
+
+def _arrays(tensors: list[Tensor], indices: list[int]) -> list:
+    """The raw arrays of ``tensors[i]`` for i in ``indices``."""
+    return [tensors[i]._data for i in indices]
+
+
+def _state_arrays(states: list[dict], indices: list[int], key: str) -> list:
+    """The raw arrays of ``states[i][key]`` for i in ``indices``."""
+    return [states[i][key]._data for i in indices]
+
+
+def _advance_step(state: dict[str, Any]) -> float:
+    """Count one more step in ``state["step"]`` (in place, as PyTorch); the new count."""
+    step = state["step"]
+    step += 1
+    return step.item()
+
+
+def _mark_updated(params: list[Tensor], states: list, keys: tuple[str, ...]) -> None:
+    """Bump the version counters of the parameters and of their ``keys`` state tensors, which
+    the backend step wrote in place through their raw arrays (so that a graph that saved one of
+    them refuses to backward, as after any in-place op)."""
+    for p in params:
+        p._version_counter[0] += 1
+    for state in states:
+        for key in keys:
+            t = state.get(key) if state is not None else None
+            if t is not None:
+                t._version_counter[0] += 1

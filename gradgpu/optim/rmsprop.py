@@ -3,46 +3,21 @@
 from __future__ import annotations
 
 from .._factories import zeros_like
-from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _advance_step,
+    _arrays,
+    _batches,
     _check_nonnegative,
+    _mark_updated,
     _new_step_counter,
+    _state_arrays,
 )
 
 __all__ = ["RMSprop"]
 
-
-def _single_tensor_rmsprop(param: Tensor, grad: Tensor, state: dict, *, lr: float, alpha: float,
-                           eps: float, weight_decay: float, momentum: float, centered: bool,
-                           maximize: bool) -> None:
-    """One RMSprop step of one parameter, in place:
-
-    g = ±grad + wd * p;  v = alpha * v + (1 - alpha) * g^2;
-    centered: ga = lerp(ga, g, 1 - alpha), d = sqrt(v - ga^2) + eps;  else d = sqrt(v) + eps;
-    momentum: b = mu * b + g / d, p -= lr * b;  else p -= lr * g / d
-    """
-    if maximize:
-        grad = -grad
-    state["step"] += 1
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    square_avg = state["square_avg"]
-    square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-    if centered:
-        grad_avg = state["grad_avg"]
-        grad_avg.lerp_(grad, 1 - alpha)
-        avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-    else:
-        avg = square_avg.sqrt()
-    avg = avg.add_(eps)
-    if momentum > 0:
-        buf = state["momentum_buffer"]
-        buf.mul_(momentum).addcdiv_(grad, avg)
-        param.add_(buf, alpha=-lr)
-    else:
-        param.addcdiv_(grad, avg, value=-lr)
+_RMSPROP_STATE = ("square_avg", "grad_avg", "momentum_buffer")
 
 
 class RMSprop(Optimizer):
@@ -81,9 +56,19 @@ class RMSprop(Optimizer):
         return state
 
     def _update_group(self, group, params, grads, states) -> None:
-        for p, g, s in zip(params, grads, states):
-            _single_tensor_rmsprop(p, g, s, lr=group["lr"], alpha=group["alpha"],
-                                   eps=group["eps"], weight_decay=group["weight_decay"],
-                                   momentum=group["momentum"], centered=group["centered"],
-                                   maximize=group["maximize"])
-
+        """g = ±grad + wd * p;  v = alpha * v + (1 - alpha) * g^2;
+        centered: ga = lerp(ga, g, 1 - alpha), d = sqrt(v - ga^2) + eps;  else d = sqrt(v) + eps;
+        momentum: b = mu * b + g / d, p -= lr * b;  else p -= lr * g / d  (``be.rmsprop_step``)."""
+        for s in states:
+            _advance_step(s)  # counted as PyTorch does; the update does not use it
+        momentum, centered = group["momentum"], group["centered"]
+        for (be, _), idx in _batches(params):
+            be.rmsprop_step(_arrays(params, idx), _arrays(grads, idx),
+                            _state_arrays(states, idx, "square_avg"),
+                            _state_arrays(states, idx, "grad_avg") if centered else None,
+                            _state_arrays(states, idx, "momentum_buffer") if momentum > 0
+                            else None,
+                            lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                            weight_decay=group["weight_decay"], momentum=momentum,
+                            centered=centered, maximize=group["maximize"])
+        _mark_updated(params, states, _RMSPROP_STATE)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check_impl_flags, _check_nonnegative
+from .._factories import zeros_like
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _arrays,
+    _batches,
+    _check_impl_flags,
+    _check_nonnegative,
+    _mark_updated,
+    _state_arrays,
+)
 
 __all__ = ["SGD"]
-
-
-def _single_tensor_sgd(param: Tensor, grad: Tensor, state: dict | None, *, lr: float,
-                       momentum: float, dampening: float, weight_decay: float, nesterov: bool,
-                       maximize: bool) -> None:
-    """One SGD step of one parameter, in place:
-
-    g = ±grad + wd * p;  b = g (first step) or mu * b + (1 - dampening) * g;
-    g = g + mu * b (nesterov) or b;  p -= lr * g
-    """
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    if momentum != 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = grad.detach().clone()
-            state["momentum_buffer"] = buf
-        else:
-            buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-        grad = grad.add(buf, alpha=momentum) if nesterov else buf
-    param.add_(grad, alpha=-lr)
 
 
 class SGD(Optimizer):
@@ -63,7 +49,20 @@ class SGD(Optimizer):
         return {} if group["momentum"] != 0 else None
 
     def _update_group(self, group, params, grads, states) -> None:
-        for p, g, s in zip(params, grads, states):
-            _single_tensor_sgd(p, g, s, lr=group["lr"], momentum=group["momentum"],
-                               dampening=group["dampening"], weight_decay=group["weight_decay"],
-                               nesterov=group["nesterov"], maximize=group["maximize"])
+        """g = ±grad + wd * p;  b = g (first step) or mu * b + (1 - dampening) * g;
+        g = g + mu * b (nesterov) or b;  p -= lr * g  (``be.sgd_step``)."""
+        momentum = group["momentum"]
+        first = None
+        if momentum != 0:
+            # PyTorch starts the buffer as a copy of the first gradient: the kernel writes it
+            first = [s.get("momentum_buffer") is None for s in states]
+            for p, s, new in zip(params, states, first):
+                if new:
+                    s["momentum_buffer"] = zeros_like(p)
+        for (be, first_step), idx in _batches(params, first):
+            be.sgd_step(_arrays(params, idx), _arrays(grads, idx),
+                        None if momentum == 0 else _state_arrays(states, idx, "momentum_buffer"),
+                        lr=group["lr"], momentum=momentum, dampening=group["dampening"],
+                        weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                        maximize=group["maximize"], first_step=bool(first_step))
+        _mark_updated(params, states, ("momentum_buffer",))

@@ -50,11 +50,15 @@ class CudaElementwise:
         spec = ELEMENTWISE[name]
         n = len(spec.inputs)
         arrays = args[:n]
-        dtype = arrays[0].dtype
-        if any(a.dtype != dtype for a in arrays[1:]):
-            dtype = np.result_type(*arrays)
-            arrays = tuple(a.astype(dtype, copy=False) for a in arrays)
+        dtypes = [a.dtype for a in arrays if hasattr(a, "dtype")]
+        dtype = dtypes[0]
+        if any(d != dtype for d in dtypes[1:]):
+            dtype = np.result_type(*dtypes)
         # scalars as NumPy scalars of the arrays' dtype, so T resolves from the arrays alone
         scalars = tuple(dtype.type(s) for s in args[n:])
         with self._on_device():
+            # a Python number among the inputs (tensor / number) becomes a 0-d array of the
+            # dtype; CuPy then broadcasts it like any operand
+            arrays = tuple(a.astype(dtype, copy=False) if hasattr(a, "dtype")
+                           else self._cp.asarray(a, dtype=dtype) for a in arrays)
             return _kernel(name, dtype == _FLOAT16)(*arrays, *scalars)

@@ -69,10 +69,18 @@ def raw_module(filename: str):
     return cupy.RawModule(code=expanded_source(filename), options=COMPILE_OPTIONS)
 
 
-@functools.cache
+_FUNCTIONS: dict = {}
+
+
 def raw_kernel(filename: str, function: str):
-    """One ``extern "C" __global__`` function of ``kernels/<filename>``, memoized."""
-    return raw_module(filename).get_function(function)
+    """One ``extern "C" __global__`` function of ``kernels/<filename>`` on the current device,
+    memoized per device (a module's functions are bound to the device that loaded it)."""
+    cupy = require_cuda("gradgpu kernels")
+    key = (filename, function, cupy.cuda.runtime.getDevice())
+    fn = _FUNCTIONS.get(key)
+    if fn is None:
+        fn = _FUNCTIONS[key] = raw_module(filename).get_function(function)
+    return fn
 
 
 @functools.cache

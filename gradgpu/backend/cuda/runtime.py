@@ -17,17 +17,29 @@ _INSTALL_HINT = (
 
 @functools.lru_cache(maxsize=1)
 def _import_cupy():
-    """(cupy module or None, the ImportError message or None)."""
+    """(cupy module or None, the ImportError message or None). On first import, gradgpu's CuPy
+    settings are applied once (peak-memory tracking, TF32 off): see ``device_api``."""
     try:
         import cupy
     except Exception as exc:  # ImportError, or a broken CUDA library load
         return None, f"{type(exc).__name__}: {exc}"
+    from . import device_api
+
+    device_api.configure_cupy(cupy)
     return cupy, None
+
+
+# The CuPy module once it was found usable: availability cannot change within a process (the
+# driver and CUDA_VISIBLE_DEVICES are read once), so later checks cost one identity test.
+_usable_cupy = None
 
 
 def unavailable_reason() -> str | None:
     """None when a CUDA device is usable, else a sentence naming the cause and the fix."""
+    global _usable_cupy
     cupy, err = _import_cupy()
+    if cupy is not None and cupy is _usable_cupy:
+        return None
     if cupy is None:
         return f"CuPy is not installed or failed to import ({err}); {_INSTALL_HINT}"
     try:
@@ -44,7 +56,13 @@ def unavailable_reason() -> str | None:
         return f"CUDA could not be initialized ({text})"
     if count == 0:
         return "no CUDA device was found; run on a machine with an NVIDIA GPU"
+    _usable_cupy = cupy
     return None
+
+
+def cupy_installed() -> bool:
+    """Whether CuPy imports (a usable GPU may still be missing)."""
+    return _import_cupy()[0] is not None
 
 
 def is_available() -> bool:

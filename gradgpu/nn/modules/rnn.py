@@ -10,7 +10,7 @@ import warnings
 
 from ... import _factories
 from ...ops import rnn as _rnn
-from ...ops.layers import dropout as _dropout
+from ...ops.dropout import dropout as _dropout
 from ...ops.shape import cat, stack
 from .. import init
 from ..parameter import Parameter

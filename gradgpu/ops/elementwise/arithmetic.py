@@ -1,5 +1,10 @@
 """Arithmetic: add, sub, mul, div, pow, floor_divide, remainder and square, with the reflected
-forms (``radd``, ``rtruediv``...) that Python's operators use."""
+forms (``radd``, ``rtruediv``...) that Python's operators use.
+
+Forward passes are the array operators (``ad + bd``, ``ad ** bd``): on the GPU each is the same
+single instruction a table kernel would run, and on the host the ufunc is the cheapest launch.
+Backward passes longer than one multiply run a fused per-element kernel of
+backend/elementwise_spec.py (``div_bwd``, ``pow_bwd``, ...) when no graph is being built."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from ...autograd.function import Function
 from .._common import Tensor, backend_of, binary_arrays, xp_of, zeros_like
 from ._binary import _apply_binary, _reflected
 from .selection import where
-from .unary import log, trunc
+from .unary import fused_ok, log, trunc
 
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -87,9 +92,17 @@ class Div(Function):
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
+        if need[1] and fused_ok(g, a, b):
+            ga, gb = backend_of(g._data).ew("div_bwd", g._data, _data(a), _data(b))
+            return (Tensor._make(ga) if need[0] else None), Tensor._make(gb)
         ga = g / b if need[0] else None
-        gb = -g * a / (b * b) if need[1] else None
+        gb = -g * ((a / b) / b) if need[1] else None
         return ga, gb
+
+
+def _data(x):
+    """The array of a tensor; a number stays a number (the kernel broadcasts it)."""
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _to_float(arr, ref):
@@ -124,6 +137,12 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         need = ctx.needs_input_grad
         ga = gb = None
+        if a is not None and b is not None and fused_ok(g, a, b, y):
+            ga, gb = backend_of(g._data).ew("pow_bwd", g._data, a._data, b._data, y._data)
+            return (Tensor._make(ga) if need[0] else None), (Tensor._make(gb) if need[1] else None)
+        if b is None and need[0] and fused_ok(g, a):
+            e = ctx.scalars[1]
+            return Tensor._make(backend_of(g._data).ew("pow_scalar_bwd", g._data, a._data, e)), None
         if need[0]:
             if b is None:
                 e = ctx.scalars[1]
@@ -164,7 +183,9 @@ class FloorDivide(Function):
 
 def _modulo(name: str, doc: str, ufunc: str, quotient):
     """A remainder op: y = a - q(a / b) * b, with ``quotient(a, b)`` giving q(a / b) rounded
-    (floor for Python's %, trunc for C's fmod);  da = g,  db = -g * q(a / b)."""
+    (floor for Python's %, trunc for C's fmod);  da = g,  db = -g * q(a / b) (the fused
+    ``<name>_bwd`` kernel when no graph is built)."""
+    bwd_name = f"{name}_bwd"
 
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b, name)
@@ -180,7 +201,12 @@ def _modulo(name: str, doc: str, ufunc: str, quotient):
         b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
         ga = g if need[0] else None
-        gb = -g * quotient(a, b).detach() if need[1] else None
+        gb = None
+        if need[1]:
+            if fused_ok(g, a, b):
+                gb = Tensor._make(backend_of(g._data).ew(bwd_name, g._data, _data(a), _data(b)))
+            else:
+                gb = -g * quotient(a, b).detach()
         return ga, gb
 
     return type(name.capitalize(), (Function,), {
@@ -211,6 +237,9 @@ class Atan2(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if fused_ok(g, a, b):
+            ga, gb = backend_of(g._data).ew("atan2_bwd", g._data, a._data, b._data)
+            return (Tensor._make(ga) if need[0] else None), (Tensor._make(gb) if need[1] else None)
         scale = g / (a * a + b * b)
         return (scale * b if need[0] else None), (-scale * a if need[1] else None)
 

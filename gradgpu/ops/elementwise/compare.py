@@ -100,17 +100,21 @@ def isfinite(input):
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """Whether all elements are close (a Python bool)."""
+    same_device("allclose", input, other)
     return bool(xp_of(input).allclose(input._data, other._data, rtol=rtol, atol=atol,
                                       equal_nan=equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input - other| <= atol + rtol * |other| (NaNs equal when ``equal_nan``)."""
+    same_device("isclose", input, other)
     return Tensor._make(xp_of(input).isclose(input._data, other._data, rtol=rtol, atol=atol,
                                              equal_nan=equal_nan))
 
 
 def equal(input, other) -> bool:
     """True if both tensors have the same shape and elements."""
+    same_device("equal", input, other)
     return input.shape == other.shape and bool((input._data == other._data).all())
 
 

@@ -1,41 +1,61 @@
 """One-input math ops (neg, abs, exp/log, sqrt, trig, tanh/sigmoid/relu, sign and rounding):
-each is a ``Function`` class that ``_unary`` builds from its forward and gradient formulas."""
+each is a ``Function`` class that ``_unary`` builds from its row of the per-element table
+(gradgpu/backend/elementwise_spec.py: ``<op>_fwd``, ``<op>_bwd``) and its gradient formula."""
 
 from __future__ import annotations
 
 from ...autograd.function import Function
+from ...autograd.grad_mode import _state
+from ...backend.elementwise_spec import ELEMENTWISE
 from .._common import Tensor, backend_of, float_dtype_of, zeros_like
 
 
-# ---- unary ops ------------------------------------------------------------------------------
-def _unary(name: str, doc: str, fwd, bwd, saves: str | None, floating: bool = True,
-           noisy: bool = False):
-    """Build a one-input op: ``fwd(xp, array)`` computes y, ``bwd(g, saved)`` its gradient.
+def fused_ok(g, *saved) -> bool:
+    """Whether a backward may run its fused per-element kernel on the raw arrays: no graph is
+    being built (the engine runs backward with grad mode = create_graph; with it on, a graph is
+    needed only when g or a saved tensor requires grad) and every saved tensor has g's dtype
+    (a kernel takes one type T). ``saved`` may hold numbers (a tensor-by-number op)."""
+    enabled = _state.enabled
+    dtype = g._data.dtype
+    for s in saved:
+        if type(s) is Tensor or isinstance(s, Tensor):
+            if s._data.dtype != dtype or enabled and s._requires_grad:
+                return False
+    return not (enabled and g._requires_grad)
 
-    ``saves`` is "input", "output" or None: the tensor ``bwd`` receives. ``floating`` ops turn
-    int/bool inputs into the default float dtype; ``noisy`` ones may hit log(0)-like cases.
+
+# ---- unary ops ------------------------------------------------------------------------------
+def _unary(name: str, doc: str, op: str, bwd, saves: str | None, floating: bool = True):
+    """Build a one-input op from the table: forward ``ew("<op>_fwd", x)``; backward
+    ``ew("<op>_bwd", g, saved)`` when no graph is built (and the table has it), else ``bwd(g,
+    saved)``, the same gradient in differentiable gradgpu ops (double backward).
+
+    ``saves`` is "input", "output" or None: the tensor the backward receives. ``floating`` ops
+    turn int/bool inputs into the default float dtype; the others keep integer dtypes.
     """
+    fwd_name, bwd_name = f"{op}_fwd", f"{op}_bwd"
+    fused = bwd_name in ELEMENTWISE
 
     def forward(ctx, x):
         xd = x._data
         if floating and xd.dtype.kind != "f":
             xd = xd.astype(float_dtype_of(x))
-        be = backend_of(xd)
-        if noisy:
-            with be.quiet():
-                y = Tensor._make(fwd(be.xp, xd))
-        else:
-            y = Tensor._make(fwd(be.xp, xd))
+        y = backend_of(xd).ew(fwd_name, xd)
         if saves == "input":
             ctx.save_for_backward(x)
         elif saves == "output":
+            y = Tensor._make(y)
             ctx.save_for_backward(y)
         return y
 
     def backward(ctx, g):
         if saves is None:
+            if fused and fused_ok(g):
+                return Tensor._make(backend_of(g._data).ew(bwd_name, g._data))
             return bwd(g, None)
         (s,) = ctx.saved_tensors
+        if fused and fused_ok(g, s):
+            return Tensor._make(backend_of(g._data).ew(bwd_name, g._data, s._data))
         return bwd(g, s)
 
     cls = type(name, (Function,), {
@@ -47,68 +67,52 @@ def _unary(name: str, doc: str, fwd, bwd, saves: str | None, floating: bool = Tr
     return cls
 
 
-Neg = _unary("Neg", "y = -x;  dx = -g", lambda xp, x: -x, lambda g, _: -g, None, False)
-Abs = _unary("Abs", "y = |x|;  dx = g * sign(x)", lambda xp, x: xp.abs(x),
-             lambda g, x: g * sign(x), "input", False)
-Exp = _unary("Exp", "y = e^x;  dx = g * y", lambda xp, x: xp.exp(x),
-             lambda g, y: g * y, "output", noisy=True)
-Log = _unary("Log", "y = ln x;  dx = g / x", lambda xp, x: xp.log(x),
-             lambda g, x: g / x, "input", noisy=True)
-Log2 = _unary("Log2", "y = log2 x;  dx = g / (x ln 2)", lambda xp, x: xp.log2(x),
-              lambda g, x: g / (x * 0.6931471805599453), "input", noisy=True)
-Log10 = _unary("Log10", "y = log10 x;  dx = g / (x ln 10)", lambda xp, x: xp.log10(x),
-               lambda g, x: g / (x * 2.302585092994046), "input", noisy=True)
-Log1p = _unary("Log1p", "y = ln(1 + x);  dx = g / (1 + x)", lambda xp, x: xp.log1p(x),
-               lambda g, x: g / (x + 1), "input", noisy=True)
-Expm1 = _unary("Expm1", "y = e^x - 1;  dx = g * (y + 1)", lambda xp, x: xp.expm1(x),
-               lambda g, y: g * (y + 1), "output", noisy=True)
-Sqrt = _unary("Sqrt", "y = sqrt(x);  dx = g / (2 y)", lambda xp, x: xp.sqrt(x),
-              lambda g, y: g / (y * 2), "output", noisy=True)
-Rsqrt = _unary("Rsqrt", "y = 1 / sqrt(x);  dx = -g * y^3 / 2", lambda xp, x: 1 / xp.sqrt(x),
-               lambda g, y: g * (y * y * y) * -0.5, "output", noisy=True)
-Reciprocal = _unary("Reciprocal", "y = 1 / x;  dx = -g * y^2", lambda xp, x: 1 / x,
-                    lambda g, y: -g * (y * y), "output", noisy=True)
-Sin = _unary("Sin", "y = sin x;  dx = g * cos x", lambda xp, x: xp.sin(x),
-             lambda g, x: g * cos(x), "input")
-Cos = _unary("Cos", "y = cos x;  dx = -g * sin x", lambda xp, x: xp.cos(x),
-             lambda g, x: -g * sin(x), "input")
-Tanh = _unary("Tanh", "y = tanh x;  dx = g * (1 - y^2)", lambda xp, x: xp.tanh(x),
-              lambda g, y: g * (1 - y * y), "output")
-Sigmoid = _unary("Sigmoid", "y = 1 / (1 + e^-x);  dx = g * y * (1 - y)",
-                 lambda xp, x: _sigmoid(xp, x), lambda g, y: g * (y * (1 - y)), "output")
-Relu = _unary("Relu", "y = max(x, 0);  dx = g * [y > 0]", lambda xp, x: xp.maximum(x, 0),
+def _zero(g, _):
+    return zeros_like(g)
+
+
+Neg = _unary("Neg", "y = -x;  dx = -g", "neg", lambda g, _: -g, None, False)
+Abs = _unary("Abs", "y = |x|;  dx = g * sign(x)", "abs", lambda g, x: g * sign(x), "input", False)
+Exp = _unary("Exp", "y = e^x;  dx = g * y", "exp", lambda g, y: g * y, "output")
+Log = _unary("Log", "y = ln x;  dx = g / x", "log", lambda g, x: g / x, "input")
+Log2 = _unary("Log2", "y = log2 x;  dx = g / (x ln 2)", "log2",
+              lambda g, x: g / (x * 0.6931471805599453), "input")
+Log10 = _unary("Log10", "y = log10 x;  dx = g / (x ln 10)", "log10",
+               lambda g, x: g / (x * 2.302585092994046), "input")
+Log1p = _unary("Log1p", "y = ln(1 + x);  dx = g / (1 + x)", "log1p", lambda g, x: g / (x + 1),
+               "input")
+Expm1 = _unary("Expm1", "y = e^x - 1;  dx = g * (y + 1)", "expm1", lambda g, y: g * (y + 1),
+               "output")
+Sqrt = _unary("Sqrt", "y = sqrt(x);  dx = g / (2 y)", "sqrt", lambda g, y: g / (y * 2), "output")
+Rsqrt = _unary("Rsqrt", "y = 1 / sqrt(x);  dx = -g * y^3 / 2", "rsqrt",
+               lambda g, y: g * (y * y * y) * -0.5, "output")
+Reciprocal = _unary("Reciprocal", "y = 1 / x;  dx = -g * y^2", "reciprocal",
+                    lambda g, y: -g * (y * y), "output")
+Sin = _unary("Sin", "y = sin x;  dx = g * cos x", "sin", lambda g, x: g * cos(x), "input")
+Cos = _unary("Cos", "y = cos x;  dx = -g * sin x", "cos", lambda g, x: -g * sin(x), "input")
+Tanh = _unary("Tanh", "y = tanh x;  dx = g * (1 - y^2)", "tanh", lambda g, y: g * (1 - y * y),
+              "output")
+Sigmoid = _unary("Sigmoid", "y = 1 / (1 + e^-x);  dx = g * y * (1 - y)", "sigmoid",
+                 lambda g, y: g * (y * (1 - y)), "output")
+Relu = _unary("Relu", "y = max(x, 0);  dx = g * [y > 0]", "relu",
               lambda g, y: g * (y > 0), "output", False)
-Sign = _unary("Sign", "y = sign(x);  dx = 0", lambda xp, x: xp.sign(x),
-              lambda g, _: zeros_like(g), None, False)
-Floor = _unary("Floor", "y = floor(x);  dx = 0", lambda xp, x: xp.floor(x),
-               lambda g, _: zeros_like(g), None, False)
-Ceil = _unary("Ceil", "y = ceil(x);  dx = 0", lambda xp, x: xp.ceil(x),
-              lambda g, _: zeros_like(g), None, False)
-Round = _unary("Round", "y = round half to even(x);  dx = 0", lambda xp, x: xp.round(x),
-               lambda g, _: zeros_like(g), None, False)
-Trunc = _unary("Trunc", "y = trunc(x);  dx = 0", lambda xp, x: xp.trunc(x),
-               lambda g, _: zeros_like(g), None, False)
+Sign = _unary("Sign", "y = sign(x);  dx = 0", "sign", _zero, None, False)
+Floor = _unary("Floor", "y = floor(x);  dx = 0", "floor", _zero, None, False)
+Ceil = _unary("Ceil", "y = ceil(x);  dx = 0", "ceil", _zero, None, False)
+Round = _unary("Round", "y = round half to even(x);  dx = 0", "round", _zero, None, False)
+Trunc = _unary("Trunc", "y = trunc(x);  dx = 0", "trunc", _zero, None, False)
 
-Tan = _unary("Tan", "y = tan x;  dx = g * (1 + y^2)", lambda xp, x: xp.tan(x),
-             lambda g, y: g * (1 + y * y), "output")
-Sinh = _unary("Sinh", "y = sinh x;  dx = g * cosh x", lambda xp, x: xp.sinh(x),
-              lambda g, x: g * cosh(x), "input", noisy=True)
-Cosh = _unary("Cosh", "y = cosh x;  dx = g * sinh x", lambda xp, x: xp.cosh(x),
-              lambda g, x: g * sinh(x), "input", noisy=True)
-Asin = _unary("Asin", "y = asin x;  dx = g / sqrt(1 - x^2)", lambda xp, x: xp.arcsin(x),
-              lambda g, x: g * rsqrt(1 - x * x), "input", noisy=True)
-Acos = _unary("Acos", "y = acos x;  dx = -g / sqrt(1 - x^2)", lambda xp, x: xp.arccos(x),
-              lambda g, x: -g * rsqrt(1 - x * x), "input", noisy=True)
-Atan = _unary("Atan", "y = atan x;  dx = g / (1 + x^2)", lambda xp, x: xp.arctan(x),
-              lambda g, x: g / (1 + x * x), "input")
-Frac = _unary("Frac", "y = x - trunc(x);  dx = g", lambda xp, x: x - xp.trunc(x),
-              lambda g, _: g, None, False)
-
-
-def _sigmoid(xp, x):
-    # Split by sign so exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise.
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+Tan = _unary("Tan", "y = tan x;  dx = g * (1 + y^2)", "tan", lambda g, y: g * (1 + y * y),
+             "output")
+Sinh = _unary("Sinh", "y = sinh x;  dx = g * cosh x", "sinh", lambda g, x: g * cosh(x), "input")
+Cosh = _unary("Cosh", "y = cosh x;  dx = g * sinh x", "cosh", lambda g, x: g * sinh(x), "input")
+Asin = _unary("Asin", "y = asin x;  dx = g / sqrt(1 - x^2)", "asin",
+              lambda g, x: g * rsqrt(1 - x * x), "input")
+Acos = _unary("Acos", "y = acos x;  dx = -g / sqrt(1 - x^2)", "acos",
+              lambda g, x: -g * rsqrt(1 - x * x), "input")
+Atan = _unary("Atan", "y = atan x;  dx = g / (1 + x^2)", "atan", lambda g, x: g / (1 + x * x),
+              "input")
+Frac = _unary("Frac", "y = x - trunc(x);  dx = g", "frac", lambda g, _: g, None, False)
 
 
 def neg(input):

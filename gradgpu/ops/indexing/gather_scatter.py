@@ -182,6 +182,7 @@ def take_along_dim(input, indices, dim=None):
     """Values of ``input`` at ``indices`` along ``dim`` (the flattened input when None); the
     two broadcast against each other in every other dim."""
     _check_index_tensor(indices, "take_along_dim")
+    same_device("take_along_dim", input, indices)
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
     nd = input._data.ndim
@@ -276,6 +277,7 @@ class IndexAdd(Function):
 
 def index_add(input, dim: int, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
+    same_device("index_add", input, index, source)
     d = _check_vector_index("index_add", input, dim, index)
     want = list(input._data.shape)
     if want:

@@ -59,6 +59,10 @@ def _index_array(k, x):
     (int64 or bool); a 0-d int becomes a Python int."""
     if isinstance(k, Tensor):
         arr = k._data
+        if type(arr) is not np.ndarray and k.device != x.device:
+            # PyTorch's rule: CPU indices work on any tensor, device indices only on their own
+            raise RuntimeError("indices should be either on cpu or on the same device as the "
+                               f"indexed tensor ({x.device})")
     elif isinstance(k, np.ndarray):
         arr = k
     else:

@@ -1,0 +1,168 @@
+"""Reference kernels (written against ``self.xp``) of the sliding-window ops: im2col/col2im
+around conv2d's GEMM, and max/average pooling forward and backward. ``pads`` is always
+(top, bottom, left, right); windows are laid out (N, C, kh, kw, oh, ow)."""
+
+from __future__ import annotations
+
+
+class WindowReference:
+    """Mixin of ArrayKernels: the NumPy specification of the window kernels (kernels/conv.cu,
+    kernels/pool.cu, index math in kernels/window.cuh)."""
+
+    # ---- convolution ----
+    def im2col(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple,
+               pad_value=0.0):
+        """Windows of x (N, C, H, W) as (N, C, kh, kw, oh, ow); ``pads`` is (top, bottom, left,
+        right) filled with ``pad_value``. One strided slice copy per kernel offset."""
+        xp = self.xp
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
+        hp, wp = h + pt + pb, w + pl + pr
+        oh = (hp - dh * (kh - 1) - 1) // sh + 1
+        ow = (wp - dw * (kw - 1) - 1) // sw + 1
+        if pt or pb or pl or pr:
+            padded = xp.full((n, c, hp, wp), pad_value, dtype=x.dtype)
+            padded[:, :, pt:pt + h, pl:pl + w] = x
+        else:
+            padded = x
+        cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                h0, w0 = i * dh, j * dw
+                cols[:, :, i, j] = padded[:, :, h0:h0 + sh * (oh - 1) + 1:sh,
+                                          w0:w0 + sw * (ow - 1) + 1:sw]
+        return cols
+
+    def col2im(self, cols, size: tuple, stride: tuple, dilation: tuple, pads: tuple):
+        """Adjoint of im2col: sums (N, C, kh, kw, oh, ow) windows back into (N, C, H, W)."""
+        xp = self.xp
+        n, c, kh, kw, oh, ow = cols.shape
+        (h, w), (sh, sw), (dh, dw), (pt, pb, pl, pr) = size, stride, dilation, pads
+        out = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                h0, w0 = i * dh, j * dw
+                # one kernel offset touches each padded pixel at most once: += is safe
+                out[:, :, h0:h0 + sh * (oh - 1) + 1:sh, w0:w0 + sw * (ow - 1) + 1:sw] += (
+                    cols[:, :, i, j])
+        if pt or pb or pl or pr:
+            out = xp.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w])
+        return out
+
+    # ---- pooling ----
+    def max_pool2d_fwd(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple):
+        """Window maxima of x (N, C, H, W) and their flat indices h * W + w in the input plane
+        (the first maximum wins ties; NaN propagates), padding never selected.
+
+        Works on the kernel-offset views of the (padded) input, never materializing windows:
+        a running ``maximum``, then one equality pass per offset (last to first, so the first
+        maximum wins) picks the index. NumPy's ``argmax`` over a short axis is several times
+        slower than these few full-width passes."""
+        xp = self.xp
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
+        hp, wp = h + pt + pb, w + pl + pr
+        oh = (hp - dh * (kh - 1) - 1) // sh + 1
+        ow = (wp - dw * (kw - 1) - 1) // sw + 1
+        if pt or pb or pl or pr:
+            padded = xp.full((n, c, hp, wp), -xp.inf, dtype=x.dtype)
+            padded[:, :, pt:pt + h, pl:pl + w] = x
+        else:
+            padded = x
+        views = [padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                        j * dw:j * dw + sw * (ow - 1) + 1:sw]
+                 for i in range(kh) for j in range(kw)]
+        best = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(best, v, out=best)  # NaN propagates
+        # flat input index (h * W + w) of each window's element at kernel offset (i, j)
+        top = (xp.arange(oh, dtype=xp.int64) * sh - pt).reshape(oh, 1)
+        left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
+        offsets = [(i, j) for i in range(kh) for j in range(kw)]
+        index = xp.zeros(best.shape, dtype=xp.int64)  # every entry is written below
+        padding = pt or pb or pl or pr
+        for n_off in range(len(views) - 1, -1, -1):
+            i, j = offsets[n_off]
+            v = views[n_off]
+            rows, cols = top + i * dh, left + j * dw
+            hit = (v == best) | (v != v)  # v != v: NaN is the maximum
+            if padding:  # a -inf input ties with the -inf padding: only real pixels count
+                hit &= (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+            xp.copyto(index, rows * w + cols, where=hit)
+        return best, index
+
+    def max_pool2d_bwd(self, g, index, size: tuple, kernel: tuple, stride: tuple,
+                       dilation: tuple, pads: tuple):
+        """dx (N, C, H, W) of max pooling: each window's g added at its argmax (``index``, the
+        flat in-plane index from max_pool2d_fwd); repeats (overlapping windows) summed."""
+        xp = self.xp
+        n, c = g.shape[:2]
+        h, w = size
+        flat = index + (xp.arange(n * c, dtype=xp.int64) * (h * w)).reshape(n, c, 1, 1)
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        if sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1:
+            # disjoint windows: every pixel is the argmax of at most one, so a plain write
+            out = xp.zeros(n * c * h * w, dtype=g.dtype)
+            out[flat.reshape(-1)] = g.reshape(-1)
+        else:
+            out = self.scatter_add_flat(g, flat, n * c * h * w)
+        return out.reshape(n, c, h, w)
+
+    def avg_pool2d_fwd(self, x, kernel: tuple, stride: tuple, pads: tuple,
+                       count_include_pad: bool, divisor_override):
+        """Window sums of x (N, C, H, W) over zero padding ``pads`` (top, bottom, left, right),
+        divided by PyTorch's divisor (divisor_override, or the window size clipped to the padded
+        input, or to the input when not count_include_pad)."""
+        xp = self.xp
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pads
+        oh, ow = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+        if pt or pb or pl or pr:
+            padded = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
+            padded[:, :, pt:pt + h, pl:pl + w] = x
+        else:
+            padded = x
+        total = None
+        for i in range(kh):
+            for j in range(kw):
+                v = padded[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                if total is None:
+                    total = v.copy()
+                else:
+                    total += v
+        total /= _avg_divisor(xp, (h, w), (oh, ow), kernel, stride, pads, count_include_pad,
+                              divisor_override, x.dtype)
+        return total
+
+    def avg_pool2d_bwd(self, g, size: tuple, kernel: tuple, stride: tuple, pads: tuple,
+                       count_include_pad: bool, divisor_override):
+        """dx (N, C, H, W) of avg_pool2d_fwd (its adjoint): g / divisor spread over each window."""
+        xp = self.xp
+        n, c, oh, ow = g.shape
+        h, w = size
+        (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pads
+        gd = g / _avg_divisor(xp, (h, w), (oh, ow), kernel, stride, pads, count_include_pad,
+                              divisor_override, g.dtype)
+        out = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                # one kernel offset touches each padded pixel at most once: += is safe
+                out[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += gd
+        if pt or pb or pl or pr:
+            out = xp.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w])
+        return out
+
+
+def _avg_divisor(xp, size, out_size, kernel, stride, pads, count_include_pad, override, dtype):
+    """(oh, ow) divisors of average pooling, PyTorch's rule (the top/left padding bounds the
+    counted window; ceil mode's extra bottom/right padding never counts)."""
+    if override is not None:
+        return xp.asarray(override, dtype=dtype)
+    counts = []
+    for n_in, n_out, k, s, p in zip(size, out_size, kernel, stride, pads[::2]):
+        start = xp.arange(n_out) * s - p
+        end = xp.minimum(start + k, n_in + p)
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, n_in)
+        counts.append(end - start)
+    return (counts[0][:, None] * counts[1][None, :]).astype(dtype)

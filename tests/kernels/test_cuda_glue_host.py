@@ -1,0 +1,129 @@
+"""The CUDA backend's string-built kernels, compiled for the host and run against the NumPy
+reference: every ElementwiseKernel of the elementwise table and every ReductionKernel of the
+reductions, exactly as ``gradgpu/backend/cuda`` writes them (see tests/kernels/host_cupy.py
+for what this stand-in models and what it cannot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradgpu
+from gradgpu.backend import NUMPY
+from gradgpu.backend.cuda import kernel_files
+from gradgpu.backend.cuda.backend import CudaBackend
+
+from .host_cupy import HostKernels, fake_cupy
+from .nvcc import build_host_library, nvcc_path
+
+pytestmark = pytest.mark.skipif(nvcc_path() is None, reason="nvcc is not installed")
+
+_BUILDERS = (kernel_files.elementwise_kernel, kernel_files.reduction_kernel,
+             kernel_files.raw_module)
+
+
+@pytest.fixture(scope="module")
+def host_backend():
+    """A CudaBackend whose kernels run on the host, and the HostKernels that builds them."""
+    host = HostKernels(build_host_library)
+    cp = fake_cupy(host)
+    for b in _BUILDERS:
+        b.cache_clear()
+    kernel_files._FUNCTIONS.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(kernel_files, "require_cuda", lambda what="": cp)
+        be = CudaBackend.__new__(CudaBackend)
+        be.index, be.xp, be._cp, be.device = 0, np, cp, gradgpu.device("cuda", 0)
+        yield be, host
+    kernel_files._FUNCTIONS.clear()
+    for b in _BUILDERS:
+        b.cache_clear()  # never leave host stand-ins where a real GPU run would find them
+
+
+def _run_twice(host, cases):
+    """Record every case, build the kernels once, then run them for real (NumPy stands in for
+    CuPy's array calls around the kernels; CuPy never warns on log(0), so neither may it)."""
+    with np.errstate(all="ignore"):
+        with host.recording():
+            for fn in cases.values():
+                fn()
+        host.build()
+        return {name: fn() for name, fn in cases.items()}
+
+
+def _reduction_cases(be, rng):
+    cases = {}
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((3, 4, 5)).astype(dtype)
+        x[0, 1, 2] = np.nan
+        y = rng.standard_normal((2, 7, 3)).astype(dtype) * 30
+        for axes, keep in (((1,), False), ((0, 2), True), (None, False)):
+            tag = f"{np.dtype(dtype).name}-{axes}-{keep}"
+            for method in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min"):
+                cases[f"{method}-{tag}"] = (method, (x, axes, keep))
+            cases[f"reduce_prod-{tag}"] = ("reduce_prod", (y / 30, axes, keep))
+            cases[f"reduce_var-{tag}"] = ("reduce_var", (y + 1e4, axes, keep, 3))
+            cases[f"reduce_norm3-{tag}"] = ("reduce_norm", (y, 3.0, axes, keep))
+            cases[f"reduce_norm2-{tag}"] = ("reduce_norm", (y, 2.0, axes, keep))
+        inf_rows = np.array([[-np.inf, -np.inf], [np.inf, 0.0], [800.0, 799.0]], dtype=dtype)
+        cases[f"logsumexp-{np.dtype(dtype).name}"] = ("reduce_logsumexp", (inf_rows, (1,)))
+        cases[f"logsumexp-big-{np.dtype(dtype).name}"] = ("reduce_logsumexp", (y * 30, None))
+        cases[f"empty-sum-{np.dtype(dtype).name}"] = ("reduce_sum", (x[:, :0], (1,), False))
+    ints = rng.integers(-50, 50, (4, 6))
+    for dt in (np.int32, np.int64, np.int8, np.bool_):
+        cases[f"sum-{np.dtype(dt).name}"] = ("reduce_sum", (ints.astype(dt), (1,), False,
+                                                            np.dtype(np.int64)))
+        cases[f"max-{np.dtype(dt).name}"] = ("reduce_max", (ints.astype(dt), (0,), True))
+        cases[f"min-{np.dtype(dt).name}"] = ("reduce_min", (ints.astype(dt), None, False))
+    return cases
+
+
+def test_reduction_kernels_match_the_numpy_reference(host_backend):
+    be, host = host_backend
+    cases = _reduction_cases(be, np.random.default_rng(0))
+    got = _run_twice(host, {k: (lambda m=m, a=a: getattr(be, m)(*a))
+                            for k, (m, a) in cases.items()})
+    for name, (method, args) in cases.items():
+        with np.errstate(all="ignore"):
+            want = np.asarray(getattr(NUMPY, method)(*args))
+        g = np.asarray(got[name])
+        assert g.dtype == want.dtype and g.shape == want.shape, name
+        tol = 1e-5 if want.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(g, want, rtol=tol, atol=tol, equal_nan=True, err_msg=name)
+
+
+def _elementwise_cases(rng):
+    from gradgpu.backend.elementwise_spec import ELEMENTWISE
+
+    cases = {}
+    for name, spec in ELEMENTWISE.items():
+        dtypes = [np.float32, np.float64] + ([np.int64] if spec.integer_ok else [])
+        domains = spec.domain or ((-5.0, 5.0),)
+        for dtype in dtypes:
+            arrays = []
+            for k, _ in enumerate(spec.inputs):
+                lo, hi = domains[min(k, len(domains) - 1)]
+                shape = (3, 4) if k == 0 else (4,)  # the second operand broadcasts
+                if np.dtype(dtype).kind == "i":
+                    arrays.append(rng.integers(-20, 20, shape).astype(dtype))
+                else:
+                    arrays.append(rng.uniform(lo, hi, shape).astype(dtype))
+            for j, scalars in enumerate(spec.examples):
+                cases[f"{name}-{np.dtype(dtype).name}-{j}"] = (name, (*arrays, *scalars))
+    return cases
+
+
+def test_elementwise_kernels_match_the_numpy_reference(host_backend):
+    be, host = host_backend
+    cases = _elementwise_cases(np.random.default_rng(1))
+    got = _run_twice(host, {k: (lambda n=n, a=a: be.ew(n, *a)) for k, (n, a) in cases.items()})
+    for case, (name, args) in cases.items():
+        want = NUMPY.ew(name, *args)
+        outs = got[case] if isinstance(got[case], tuple) else (got[case],)
+        wants = want if isinstance(want, tuple) else (want,)
+        assert len(outs) == len(wants), case
+        for g, w in zip(outs, wants):
+            w = np.asarray(w)
+            assert g.dtype == w.dtype and g.shape == w.shape, case
+            tol = 2e-5 if w.dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(g, w, rtol=tol, atol=tol, equal_nan=True, err_msg=case)
