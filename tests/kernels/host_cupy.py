@@ -26,9 +26,10 @@ import numpy as np
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double",
            np.dtype(np.int32): "int", np.dtype(np.int64): "long long",
            np.dtype(np.int8): "signed char", np.dtype(np.int16): "short",
-           np.dtype(np.uint8): "unsigned char", np.dtype(np.bool_): "bool"}
+           np.dtype(np.uint8): "unsigned char", np.dtype(np.bool_): "bool",
+           np.dtype(np.uint32): "unsigned int", np.dtype(np.uint64): "unsigned long long"}
 _NAMED = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64,
-          "bool": np.bool_}
+          "uint32": np.uint32, "uint64": np.uint64, "bool": np.bool_}
 
 
 def _signature(tmap) -> tuple:
@@ -36,13 +37,20 @@ def _signature(tmap) -> tuple:
 
 
 def _params(spec: str):
-    """[(type, name)] of a CuPy parameter list such as ``"T x, float32 m"``."""
+    """[(type, name, raw)] of a CuPy parameter list such as ``"raw T x, float32 m"``; a named
+    type is kept as written (its dtype) and spelled in C by ``_c``."""
     out = []
     for part in spec.split(","):
-        if part.strip():
-            typ, name = part.split()
-            out.append((typ, name))
+        words = part.split()
+        if words:
+            out.append((words[-2], words[-1], words[0] == "raw"))
     return out
+
+
+def _c(typ: str) -> str:
+    """The C spelling of a parameter type (``uint64`` -> ``unsigned long long``; placeholders
+    such as ``T`` are typedef'd in each kernel)."""
+    return _CTYPES[np.dtype(_NAMED[typ])] if typ in _NAMED else typ
 
 
 class _Kernel:
@@ -56,9 +64,9 @@ class _Kernel:
         self.preamble = preamble
         self.id = next(self._ids)
 
-    def _type_map(self, args) -> dict:
+    def _type_map(self, args, params=None) -> dict:
         tmap = {}
-        for (typ, _), a in zip(self.ins, args):
+        for (typ, _, _), a in zip(params or self.ins, args):
             if typ not in _NAMED and typ not in tmap:
                 tmap[typ] = np.dtype(a.dtype)
         return tmap
@@ -70,7 +78,7 @@ class _Kernel:
         """The arguments as arrays of their parameter types, their broadcast shape, the map."""
         arrays = [np.asarray(a) for a in args]
         tmap = self._type_map(arrays)
-        dtypes = [self._dtype(t, tmap) for t, _ in self.ins]
+        dtypes = [self._dtype(t, tmap) for t, _, _ in self.ins]
         arrays = [a.astype(d, copy=False) for a, d in zip(arrays, dtypes)]
         return arrays, np.broadcast_shapes(*[a.shape for a in arrays]), tmap
 
@@ -97,20 +105,36 @@ class ElementwiseKernel(_Kernel):
 
     def source(self, fname, tmap) -> str:
         loads = []
-        for k, (typ, name) in enumerate(self.ins):
-            loads.append(f"const {typ} {name} = ((const {typ}*)ins[{k}])[i];")
-        for k, (typ, name) in enumerate(self.outs):
-            loads.append(f"{typ}& {name} = (({typ}*)outs[{k}])[i];")
+        for k, (typ, name, raw) in enumerate(self.ins):
+            t = _c(typ)
+            loads.append(f"{t}* {name} = ({t}*)ins[{k}];" if raw else
+                         f"const {t} {name} = ((const {t}*)ins[{k}])[i];")
+        for k, (typ, name, raw) in enumerate(self.outs):
+            t = _c(typ)
+            loads.append(f"{t}* {name} = ({t}*)outs[{k}];" if raw else
+                         f"{t}& {name} = (({t}*)outs[{k}])[i];")
         return (f'extern "C" void {fname}(void** ins, void** outs, long long n) {{\n'
                 f"  {self._typedefs(tmap)}\n"
                 f"  for (long long i = 0; i < n; ++i) {{\n    "
                 + "\n    ".join(loads) + f"\n    {self.operation};\n  }}\n}}\n")
 
-    def __call__(self, *args):
-        arrays, shape, tmap = self._typed(args)
-        arrays = [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in arrays]
-        outs = [np.zeros(shape, self._dtype(t, tmap)) for t, _ in self.outs]
-        return self._run(tmap, arrays, outs, outs[0].size)
+    def __call__(self, *args, size=None):
+        """Inputs, then optionally the outputs (needed for raw ones); ``size`` sets the number
+        of work items when no non-raw array gives it (CuPy's rule)."""
+        n_in = len(self.ins)
+        given = [np.asarray(a) for a in args[n_in:]]
+        arrays = [np.asarray(a) for a in args[:n_in]]
+        tmap = self._type_map(arrays + given, self.ins + self.outs)
+        arrays = [a.astype(self._dtype(t, tmap), copy=False) for a, (t, _, _) in
+                  zip(arrays, self.ins)]
+        plain = [a.shape for a, (_, _, raw) in zip(arrays, self.ins) if not raw]
+        shape = (size,) if size is not None else np.broadcast_shapes(*plain)
+        arrays = [np.ascontiguousarray(a) if raw else
+                  np.ascontiguousarray(np.broadcast_to(a, shape))
+                  for a, (_, _, raw) in zip(arrays, self.ins)]
+        outs = given or [np.zeros(shape, self._dtype(t, tmap)) for t, _, _ in self.outs]
+        assert all(o.flags.c_contiguous for o in outs), "outputs must be contiguous here"
+        return self._run(tmap, arrays, outs, int(np.prod(shape, dtype=np.int64)))
 
 
 class ReductionKernel(_Kernel):
@@ -122,11 +146,11 @@ class ReductionKernel(_Kernel):
         self.identity, self.name, self.reduce_type = identity, name, reduce_type
 
     def source(self, fname, tmap) -> str:
-        reduce_type = self.reduce_type or self.ins[0][0]
-        loads = [f"const {typ} {name} = ((const {typ}*)ins[{k}])[o * inner + j];"
-                 for k, (typ, name) in enumerate(self.ins)]
-        stores = [f"{typ}& {name} = (({typ}*)outs[{k}])[o];"
-                  for k, (typ, name) in enumerate(self.outs)]
+        reduce_type = _c(self.reduce_type or self.ins[0][0])
+        loads = [f"const {_c(typ)} {name} = ((const {_c(typ)}*)ins[{k}])[o * inner + j];"
+                 for k, (typ, name, _) in enumerate(self.ins)]
+        stores = [f"{_c(typ)}& {name} = (({_c(typ)}*)outs[{k}])[o];"
+                  for k, (typ, name, _) in enumerate(self.outs)]
         return (f'extern "C" void {fname}(void** ins, void** outs, long long outer, '
                 f"long long inner) {{\n  {self._typedefs(tmap)}\n"
                 f"  typedef {reduce_type} reduce_t;\n"
@@ -151,7 +175,7 @@ class ReductionKernel(_Kernel):
                   for a in arrays]
         out_shape = tuple(1 if d in axes else shape[d] for d in range(nd)) if keepdims else \
             tuple(shape[d] for d in keep)
-        outs = [np.zeros(out_shape, self._dtype(t, tmap)) for t, _ in self.outs]
+        outs = [np.zeros(out_shape, self._dtype(t, tmap)) for t, _, _ in self.outs]
         return self._run(tmap, arrays, outs, outer, inner)
 
 
@@ -208,6 +232,13 @@ def _current_host() -> HostKernels:
     return _HOST[-1]
 
 
+class _FakeCupy(types.SimpleNamespace):
+    """The kernel classes and ``cuda.Device`` of the stand-in; array functions are NumPy's."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
 def fake_cupy(host: HostKernels):
     """A module-like object with what the backend's kernel builders and mixins touch."""
     _HOST.append(host)
@@ -222,7 +253,5 @@ def fake_cupy(host: HostKernels):
         def __exit__(self, *exc):
             return False
 
-    return types.SimpleNamespace(ElementwiseKernel=ElementwiseKernel,
-                                 ReductionKernel=ReductionKernel, asarray=np.asarray,
-                                 cuda=types.SimpleNamespace(Device=_Device))
-
+    return _FakeCupy(ElementwiseKernel=ElementwiseKernel, ReductionKernel=ReductionKernel,
+                     cuda=types.SimpleNamespace(Device=_Device))
