@@ -197,9 +197,32 @@ def _gelu_tanh_bwd(g, x):
 
 Erf = _pointwise("Erf", "y = erf(x);  dx = g * 2 / sqrt(pi) * e^(-x^2)", "erf",
                  lambda g, x: g * ew.exp(-(x * x)) * 1.1283791670955126, "input")
-GeluErf = _pointwise(
-    "GeluErf", "y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))   (Phi, phi: the Gaussian CDF "
-    "and PDF)", "gelu", _gelu_bwd, "input")
+
+
+class GeluErf(Function):
+    """y = x * Phi(x);  dx = g * (Phi(x) + x * phi(x))   (Phi, phi: the Gaussian CDF and PDF)
+
+    The fused backward ``gelu_bwd(g, x, y)`` takes Phi(x) = y / x from the output rather than
+    a second erf, the costly part on a CPU. y is the user's tensor: if it was modified in place
+    since, backward recomputes from x instead (PyTorch's gelu saves only x, so this stays legal).
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        xd = x._data
+        y = Tensor._make(backend_of(xd).ew("gelu_fwd", xd))
+        ctx.save_for_backward(x)
+        ctx.y_data, ctx.y_counter = y._data, y._version_counter  # not y: no reference cycle
+        ctx.y_version = ctx.y_counter[0]
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.y_counter[0] == ctx.y_version and fused_ok(g, x):
+            return Tensor._make(backend_of(g._data).ew("gelu_bwd", g._data, x._data, ctx.y_data))
+        return _gelu_bwd(g, x)
+
 GeluTanh = _pointwise(
     "GeluTanh", "y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi);  dx = g * y'",
     "gelu_tanh", _gelu_tanh_bwd, "input")

@@ -139,3 +139,18 @@ def test_backward_without_graph_uses_the_fused_kernel(op, kernel, monkeypatch):
     assert kernel not in calls
     assert g2.requires_grad or op is gradgpu.relu  # relu'' = 0: nothing to record
     np.testing.assert_allclose(g1.numpy(), g2.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_gelu_backward_survives_in_place_change_of_its_output():
+    """gelu's fused backward reads Phi(x) = y / x from its output; once y is modified in place
+    it recomputes from x (PyTorch's gelu saves only x, so this is legal)."""
+    F = gradgpu.nn.functional
+    x_np = np.array([-2.0, -0.5, 1e-40, 0.0, 0.7, 3.0])
+    x = gradgpu.tensor(x_np, requires_grad=True)
+    y = F.gelu(x)
+    y.mul_(2.0)
+    y.sum().backward()
+    x2 = gradgpu.tensor(x_np, requires_grad=True)
+    (F.gelu(x2) * 2.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), rtol=1e-14)
+    assert x.grad.numpy()[3] == 1.0 and x.grad.numpy()[2] == 1.0  # 2 * Phi(0) with Phi = 0.5

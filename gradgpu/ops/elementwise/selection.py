@@ -4,8 +4,9 @@ maximum/minimum, and where."""
 from __future__ import annotations
 
 from ...autograd.function import Function
-from .._common import Tensor, binary_arrays, same_device, xp_of, zeros_like
+from .._common import Tensor, backend_of, binary_arrays, same_device, xp_of, zeros_like
 from ._binary import _apply_binary
+from .unary import fused_ok
 
 
 # ---- clamp / maximum / minimum / where ------------------------------------------------------
@@ -81,6 +82,8 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if fused_ok(g, a, b):
+            return _fused_minmax_grads("maximum_bwd", g, a, b)
         return _minmax_grads(ctx, g, a, b, a > b)
 
 
@@ -96,7 +99,15 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if fused_ok(g, a, b):
+            return _fused_minmax_grads("minimum_bwd", g, a, b)
         return _minmax_grads(ctx, g, a, b, a < b)
+
+
+def _fused_minmax_grads(kernel: str, g, a, b):
+    """Both gradients in one per-element kernel (no graph is being built)."""
+    da, db = backend_of(g._data).ew(kernel, g._data, a._data, b._data)
+    return Tensor._make(da), Tensor._make(db)
 
 
 def _minmax_grads(ctx, g, a, b, a_wins):
