@@ -12,9 +12,10 @@
 #   GPU_CHECK_TEST_TIMEOUT  seconds for pytest (default 300)
 #   GPU_CHECK_BENCH_TIMEOUT seconds for the benchmarks (default 260)
 #   GPU_CHECK_BENCH_BUDGET  timed seconds per workload (default 6; the CPU default is 10)
-#   GPU_CHECK_PYTEST_ARGS   pytest selection (default "-k cuda": the cuda cases of the device
-#                           fixture and the tests marked cuda; the CPU cases run in CI anyway;
-#                           set it to "" for the whole suite)
+#   GPU_CHECK_PYTEST_K      pytest -k expression (default "cuda and not gradgradcheck": the cuda
+#                           cases of the device fixture, the CUDA-vs-NumPy parity test of every
+#                           registered op and the tests named or marked cuda; second-order checks
+#                           and the CPU cases run in CI anyway; "" selects the whole suite)
 # Defaults fit one 10-minute command; pass GPU_CHECK_STAGES=bench to rerun only the benchmarks.
 set -u
 cd "$(dirname "$0")/.."
@@ -62,11 +63,10 @@ cat "$LOG/env.txt"
 test_rc=skipped
 test_line="(not run)"
 if [[ ",$STAGES," == *",tests,"* ]]; then
-    pytest_args="${GPU_CHECK_PYTEST_ARGS--k cuda}"
-    echo "== tests: $PY -m pytest -q tests $pytest_args -> $LOG/pytest.log"
-    # shellcheck disable=SC2086  # pytest_args is a word list on purpose
+    pytest_k="${GPU_CHECK_PYTEST_K-cuda and not gradgradcheck}"
+    echo "== tests: $PY -m pytest -q tests -k '$pytest_k' -> $LOG/pytest.log"
     timeout "${GPU_CHECK_TEST_TIMEOUT:-300}" "$PY" -m pytest -q tests -p no:cacheprovider \
-        $pytest_args > "$LOG/pytest.log" 2>&1
+        -rf --durations=10 ${pytest_k:+-k "$pytest_k"} > "$LOG/pytest.log" 2>&1
     test_rc=$?
     [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-300} s timeout)" >> "$LOG/pytest.log"
     test_line="$(grep -E '(passed|failed|error)' "$LOG/pytest.log" | tail -n 1)"
