@@ -129,14 +129,19 @@ def _raw_cross_entropy(ctx: Context, z_np, y_np):
     return raw_ce
 
 
+def _logits_and_targets(ctx: Context):
+    """(N, C) float32 logits and N class indices: 8192 x 8192 on the GPU, toy-sized on the CPU."""
+    rows, classes = (8192, 8192) if ctx.device == "cuda" else (64, 32)
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((rows, classes)).astype(np.float32), rng.integers(0, classes, rows)
+
+
 def build_softmax_ce(ctx: Context) -> Built:
     """Mean cross-entropy of (N, C) logits, forward and backward to the logits. Raw: log-sum-exp
     forward and ``(softmax - onehot) / N`` backward by hand. Floor: read the logits once, write
     their gradient once."""
-    rows, classes = (8192, 8192) if ctx.device == "cuda" else (64, 32)
-    rng = np.random.default_rng(0)
-    z_np = rng.standard_normal((rows, classes)).astype(np.float32)
-    y_np = rng.integers(0, classes, rows)
+    z_np, y_np = _logits_and_targets(ctx)
+    rows, classes = z_np.shape
     impls = {}
     for name, lib in ctx.libs():
         z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
@@ -157,10 +162,8 @@ def build_softmax_ce(ctx: Context) -> Built:
 def build_softmax_ce_composed(ctx: Context) -> Built:
     """The cross-entropy of ``gpu_softmax_ce`` composed from separate ops (max, exp, sum, log,
     gather, mean) in each library: what the fused kernel is compared against."""
-    rows, classes = (8192, 8192) if ctx.device == "cuda" else (64, 32)
-    rng = np.random.default_rng(0)
-    z_np = rng.standard_normal((rows, classes)).astype(np.float32)
-    y_np = rng.integers(0, classes, rows)
+    z_np, y_np = _logits_and_targets(ctx)
+    rows, classes = z_np.shape
     impls = {}
     for name, lib in ctx.libs():
         z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
