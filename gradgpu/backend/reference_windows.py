@@ -56,7 +56,7 @@ class WindowReference:
 
         Works on the kernel-offset views of the (padded) input, never materializing windows:
         a running ``maximum``, then one equality pass per offset (last to first, so the first
-        maximum wins) picks the index. NumPy's ``argmax`` over a short axis is several times
+        maximum wins) records the offset. NumPy's ``argmax`` over a short axis is several times
         slower than these few full-width passes."""
         xp = self.xp
         n, c, h, w = x.shape
@@ -75,20 +75,27 @@ class WindowReference:
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # NaN propagates
-        # flat input index (h * W + w) of each window's element at kernel offset (i, j)
+        # Which kernel offset each window's maximum came from, as a small code (one byte per
+        # window, scalar writes), turned into flat input indices h * W + w once at the end.
+        code = xp.zeros(best.shape, dtype=xp.int16 if len(views) > 127 else xp.int8)
+        has_nan = bool(xp.isnan(best).any()) if best.dtype.kind == "f" else False
         top = (xp.arange(oh, dtype=xp.int64) * sh - pt).reshape(oh, 1)
         left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
         offsets = [(i, j) for i in range(kh) for j in range(kw)]
-        index = xp.zeros(best.shape, dtype=xp.int64)  # every entry is written below
         padding = pt or pb or pl or pr
-        for n_off in range(len(views) - 1, -1, -1):
-            i, j = offsets[n_off]
-            v = views[n_off]
-            rows, cols = top + i * dh, left + j * dw
-            hit = (v == best) | (v != v)  # v != v: NaN is the maximum
+        for k in range(len(views) - 1, -1, -1):  # last to first: the first maximum wins
+            v = views[k]
+            hit = v == best
+            if has_nan:
+                hit |= v != v  # NaN is the maximum
             if padding:  # a -inf input ties with the -inf padding: only real pixels count
+                i, j = offsets[k]
+                rows, cols = top + i * dh, left + j * dw
                 hit &= (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-            xp.copyto(index, rows * w + cols, where=hit)
+            xp.copyto(code, k, where=hit)
+        shift = xp.asarray([i * dh * w + j * dw for i, j in offsets], dtype=xp.int64)
+        index = shift.take(code)
+        index += top * w + left
         return best, index
 
     def max_pool2d_bwd(self, g, index, size: tuple, kernel: tuple, stride: tuple,
