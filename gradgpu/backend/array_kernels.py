@@ -153,15 +153,24 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
 
     # ---- normalization ----
     def layer_norm_fwd(self, x, axes: tuple, eps: float):
-        """(x - mean) * rstd and rstd = 1 / sqrt(var + eps) over ``axes`` (biased variance)."""
+        """(x - mean) * rstd and rstd = 1 / sqrt(var + eps) over ``axes`` (biased variance;
+        float16 statistics are computed in float32, as the CUDA kernels do)."""
         xp = self.xp
+        if x.dtype == xp.float16:
+            xhat, rstd = self.layer_norm_fwd(x.astype(xp.float32), axes, eps)
+            return xhat.astype(x.dtype), rstd.astype(x.dtype)
         d = x - x.mean(axis=axes, keepdims=True)
         rstd = 1.0 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
         return d * rstd, rstd.astype(x.dtype, copy=False)
 
     def layer_norm_bwd(self, g, xhat, rstd, axes: tuple):
         """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over ``axes`` (layer_norm_fwd's
-        xhat and rstd; g: the gradient of xhat)."""
+        xhat and rstd; g: the gradient of xhat; float16 is computed in float32)."""
+        xp = self.xp
+        if xhat.dtype == xp.float16:
+            f32 = xp.float32
+            dx = self.layer_norm_bwd(g.astype(f32), xhat.astype(f32), rstd.astype(f32), axes)
+            return dx.astype(xhat.dtype)
         n = math.prod(xhat.shape[a] for a in axes)
         mean_g = g.sum(axis=axes, keepdims=True) / n
         dx = g * xhat
