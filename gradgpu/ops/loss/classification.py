@@ -1,5 +1,4 @@
-"""Losses: cross_entropy, nll_loss, binary_cross_entropy(_with_logits), mse, l1, smooth_l1,
-huber — PyTorch's signatures, reductions and edge cases.
+"""nll_loss and cross_entropy over class indices or class probabilities.
 
 cross_entropy over class-index targets is one fused op (the backend's cross_entropy_fwd/bwd:
 a logsumexp per target, no one-hot and no log-probabilities formed); nll_loss gathers the target
@@ -9,49 +8,18 @@ log-probabilities and differentiates through a scatter-add.
 from __future__ import annotations
 
 import math
-import warnings
 
-import numpy as np
-
-from ..autograd.function import Function
-from ..autograd.grad_mode import _state as _grad_state
-from . import elementwise as ew
-from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
-from .activation import log_softmax, logsigmoid, softmax
-from .layers import ScatterAddFlat
-from .reduction import mean as _mean
-from .reduction import sum as _sum
-from .shape import unsqueeze
-
-_REDUCTIONS = ("none", "mean", "sum")
+from ...autograd.function import Function
+from ...autograd.grad_mode import _state as _grad_state
+from .. import elementwise as ew
+from .._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from ..activation import log_softmax, softmax
+from ..layers import ScatterAddFlat
+from ..reduction import sum as _sum
+from ..shape import unsqueeze
+from ._reduction import _const, _reduce, _reduction_arg
 
 
-def _reduction_arg(size_average, reduce, reduction: str) -> str:
-    """The reduction, honouring the deprecated ``size_average`` / ``reduce`` flags."""
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _reduce(loss, reduction: str):
-    if reduction == "mean":
-        return _mean(loss)
-    if reduction == "sum":
-        return _sum(loss)
-    return loss
-
-
-def _const(array) -> Tensor:
-    return Tensor._make(array)
-
-
-# ---- nll / cross_entropy --------------------------------------------------------------------
 class NllPick(Function):
     """y = -w * x.ravel()[index] (0 where w == 0, even for infinite x);
     dx = scatter_add(-w * g, index)"""
@@ -304,151 +272,3 @@ def _cross_entropy_probs(input, logp, target, weight, ignore_index, reduction, l
         with backend_of(input._data).quiet():
             return _sum(loss) / n if n else _sum(loss) * float("nan")
     return _reduce(loss, reduction)
-
-
-# ---- binary cross entropy -------------------------------------------------------------------
-class BinaryCrossEntropy(Function):
-    """l = -(t log x + (1 - t) log(1 - x)), each log clamped to >= -100;
-    dx = g (x - t) / max(x (1 - x), 1e-12),  dt = g (log(1 - x) - log x) (clamped logs)"""
-
-    @staticmethod
-    def forward(ctx, x, t):
-        be = backend_of(x._data)
-        xp = be.xp
-        xd, td = x._data, t._data
-        ctx.save_for_backward(x, t)
-        with be.quiet():
-            log_x = xp.maximum(xp.log(xd), -100)
-            log_1mx = xp.maximum(xp.log1p(-xd), -100)
-            return ((td - 1) * log_1mx - td * log_x).astype(xd.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, t = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        dx = g * (x - t) / ew.clamp(x * (1 - x), min=1e-12) if need[0] else None
-        dt = None
-        if need[1]:
-            dt = g * (ew.clamp(ew.log1p(-x), min=-100) - ew.clamp(ew.log(x), min=-100))
-        return dx, dt
-
-
-def _check_same_size(input, target, op: str, message: str):
-    check_tensor(input, op)
-    check_tensor(target, op, "target")
-    same_device(op, input, target)
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(message.format(t=target.shape, i=input.shape))
-
-
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction: str = "mean"):
-    """-w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1] (logs clamped >= -100)."""
-    op = "binary_cross_entropy"
-    _check_same_size(input, target, op, "binary_cross_entropy(): Using a target size ({t}) that "
-                     "is different to the input size ({i}) is deprecated. Please ensure they "
-                     "have the same size.")
-    reduction = _reduction_arg(size_average, reduce, reduction)
-    xd = input._data
-    if xd.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
-    if xd.size and bool((~((xd >= 0) & (xd <= 1))).any()):
-        raise RuntimeError(f"{op}(): all elements of input should be between 0 and 1")
-    loss = BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction: str = "mean", pos_weight=None):
-    """(1 - t) x - (1 + (pos_weight - 1) t) log(sigmoid(x)), times weight: BCE of sigmoid(x)
-    computed stably for any logits."""
-    op = "binary_cross_entropy_with_logits"
-    _check_same_size(input, target, op, "binary_cross_entropy_with_logits(): Target size ({t}) "
-                     "must be the same as input size ({i})")
-    reduction = _reduction_arg(size_average, reduce, reduction)
-    same_device(op, input, weight, pos_weight)
-    ls = logsigmoid(input)
-    if pos_weight is not None:
-        loss = (1 - target) * input - ((pos_weight - 1) * target + 1) * ls
-    else:
-        loss = (1 - target) * input - ls
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
-
-
-# ---- regression losses ----------------------------------------------------------------------
-def _difference(input, target, op: str):
-    """input - target, with PyTorch's warning when the shapes differ (and broadcast)."""
-    check_tensor(input, op)
-    check_tensor(target, op, "target")
-    same_device(op, input, target)
-    if tuple(input.shape) != tuple(target.shape):
-        try:
-            np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
-        except ValueError:
-            raise RuntimeError(f"{op}(): the size of input {list(input.shape)} and target "
-                               f"{list(target.shape)} cannot be broadcast together") from None
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
-                      f"size ({input.shape}). This will likely lead to incorrect results due "
-                      f"to broadcasting. Please ensure they have the same size.", UserWarning,
-                      stacklevel=3)
-    return input - target
-
-
-def _weighted(loss, weight, input, reduction, op: str, mean_by_weight: bool):
-    if weight is None:
-        return _reduce(loss, reduction)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError(f"{op}(): Weights and input must have the same size (weight "
-                         f"{list(weight.shape)}, input {list(input.shape)}).")
-    loss = loss * weight
-    if reduction == "mean" and mean_by_weight:
-        return _sum(loss) / _sum(weight)
-    return _reduce(loss, reduction)
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-             weight=None):
-    """(input - target)^2, reduced ('mean' with weight: sum(w l) / sum(w))."""
-    reduction = _reduction_arg(size_average, reduce, reduction)
-    d = _difference(input, target, "mse_loss")
-    return _weighted(d * d, weight, input, reduction, "mse_loss", True)
-
-
-def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-            weight=None):
-    """|input - target|, reduced ('mean' with weight: sum(w l) / sum(w))."""
-    reduction = _reduction_arg(size_average, reduce, reduction)
-    d = _difference(input, target, "l1_loss")
-    return _weighted(ew.abs(d), weight, input, reduction, "l1_loss", True)
-
-
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-                   beta: float = 1.0):
-    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere (d = input - target)."""
-    reduction = _reduction_arg(size_average, reduce, reduction)
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = _difference(input, target, "smooth_l1_loss")
-    a = ew.abs(d)
-    if beta == 0:
-        return _reduce(a, reduction)
-    return _reduce(ew.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
-
-
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
-    """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) elsewhere (d = input - target)."""
-    reduction = _reduction_arg(None, None, reduction)
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = _difference(input, target, "huber_loss")
-    a = ew.abs(d)
-    loss = ew.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _weighted(loss, weight, input, reduction, "huber_loss", False)
-
-
-TENSOR_METHODS: dict = {}
-FUNCTIONS: dict = {}
