@@ -10,7 +10,7 @@ import pytest
 
 import gradgpu
 from gradgpu.backend import NUMPY
-from gradgpu.backend.cuda import kernel_files
+from gradgpu.backend.cuda import elementwise, kernel_files
 from gradgpu.backend.cuda.backend import CudaBackend
 
 from .host_cupy import HostKernels, fake_cupy
@@ -19,7 +19,7 @@ from .nvcc import build_host_library, nvcc_path
 pytestmark = pytest.mark.skipif(nvcc_path() is None, reason="nvcc is not installed")
 
 _BUILDERS = (kernel_files.elementwise_kernel, kernel_files.reduction_kernel,
-             kernel_files.raw_module)
+             kernel_files.raw_module, elementwise._kernel)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ store.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..elementwise_spec import ELEMENTWISE
@@ -33,8 +35,10 @@ def _operation(spec, compute: str) -> str:
     return f"{compute} {', '.join(temps)}; {call}({args}, {', '.join(temps)}); {stores}"
 
 
+@functools.cache
 def _kernel(name: str, half: bool):
-    """The memoized ElementwiseKernel of entry ``name`` (the float16 variant when ``half``)."""
+    """The ElementwiseKernel of entry ``name`` (the float16 variant when ``half``), memoized
+    here so that a call does not rebuild its parameter strings on the hot path."""
     spec = ELEMENTWISE[name]
     in_params = ", ".join(f"T {p}" for p in spec.inputs + spec.scalars)
     out_params = ", ".join(f"T {p}" for p in spec.outputs)
