@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import gradgpu
+from gradgpu.backend import NUMPY
 from gradgpu.backend.cuda import block_kernels, reductions
 from gradgpu.backend.cuda.backend import CudaBackend
 
@@ -101,6 +102,8 @@ def _launches(be, dtype):
     yield lambda: be.avg_pool2d_fwd(x, (2, 2), (2, 2), (1, 1, 0, 0), True, None)
     yield lambda: be.avg_pool2d_bwd(np.ones((2, 3, 4, 2), dtype), (6, 5), (2, 2), (2, 2),
                                     (1, 1, 0, 0), False, 3)
+    yield lambda: be.scatter_add(np.zeros((3, 7), dtype), 1, np.array([[0, 6], [6, 6], [1, 2]]),
+                                 np.ones((3, 2), dtype))
     yield lambda: be.arg_reduce(rows, 1, True)
     yield lambda: be.arg_reduce(rows.astype(np.int64), 0, False)
 
@@ -126,3 +129,29 @@ def test_every_launch_matches_its_kernel_signature(backend, signatures, dtype):
                     f"{name} argument {k}: wants a {ctype} scalar, got {type(arg).__name__}"
         assert all(isinstance(v, int) and v >= 1 for v in grid + block), (name, grid, block)
         assert block[0] <= 1024 and block[0] % 32 == 0, (name, block)
+
+
+def _host_take_bwd(grid, block, args):
+    """What gradgpu_take_bwd_* does, on the host: out[index[k]] += src[k] for k < total."""
+    src, index, out, total, size = args
+    assert out.flags.c_contiguous and 0 <= index.min() and index.max() < size
+    np.add.at(out, index.reshape(-1)[:total], src.reshape(-1)[:total])
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_scatter_add_along_a_dim_hits_the_reference_positions(monkeypatch, dim):
+    """The flat positions the CUDA scatter_add computes from ``out``'s strides, run through a
+    host stand-in of its kernel, give the reference result (repeated indices summed)."""
+    monkeypatch.setattr(block_kernels, "raw_kernel", lambda f, name: _host_take_bwd)
+    be = CudaBackend.__new__(CudaBackend)
+    be.index, be.xp, be._cp = 0, np, fake_cupy(HostKernels(None))
+    rng = np.random.default_rng(dim + 5)
+    out = rng.standard_normal((3, 4, 5))
+    size = out.shape[dim]
+    index = rng.integers(0, size, (2, 3, 4))  # repeats are certain
+    src = rng.standard_normal((2, 3, 4))
+    want = out.copy()
+    NUMPY.scatter_add(want, dim % 3, index, src)
+    got = out.copy()
+    be.scatter_add(got, dim % 3, index, src)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -1,5 +1,8 @@
 """Launchers of the block-level CUDA kernels in ``kernels/*.cu``: softmax rows, fused cross
-entropy, the layer-norm core, im2col/col2im, max/avg pooling and the flat gather/scatter-add.
+entropy, the layer-norm core, im2col/col2im, max/avg pooling, the flat gather/scatter-add and
+the scatter-add along a dim. Integer-index accumulation (``index_put_add``: ``x[idx] += v`` in
+backward) stays CuPy's ``add.at``: the same atomic scatter, and it follows NumPy's
+advanced-indexing rules for any mix of slices and index arrays.
 
 Each method overrides the reference of the same name in ``ArrayKernels`` with the same signature
 and result. A launcher picks the entry point ``gradgpu_<op>_<f16|f32|f64>`` for the array's dtype
@@ -236,6 +239,24 @@ class CudaBlockKernels:
             out = xp.zeros(size, dtype=src.dtype)
             _launch_flat(fn, idx.size, (src, idx, out, *_i64(idx.size, size)))
         return out
+
+    def scatter_add(self, out, dim: int, index, src):
+        """out[.., index[i], ..] += src[i] along ``dim`` (gather's backward, scatter_add):
+        flat positions from the C strides of ``out``, then the atomicAdd kernel writing
+        straight into ``out``. Other layouts run the reference (CuPy's ``add.at``, the same
+        atomic scatter)."""
+        fn = _kernel("index.cu", "take_bwd", out.dtype)
+        if (fn is None or index.size == 0 or src.dtype != out.dtype
+                or not out.flags.c_contiguous):
+            return super().scatter_add(out, dim, index, src)
+        with self._on_device():
+            xp = self.xp
+            strides = [s // out.itemsize for s in out.strides]
+            flat = xp.zeros(index.shape, dtype=xp.int64)
+            for d, part in enumerate(self.along_dim_key(index, dim)):
+                flat += part.astype(xp.int64, copy=False) * strides[d]
+            src = xp.ascontiguousarray(xp.broadcast_to(src, index.shape))
+            _launch_flat(fn, flat.size, (src, flat, out.reshape(-1), *_i64(flat.size, out.size)))
 
     # ---- im2col / col2im (conv.cu) ----
     def im2col(self, x, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple,
