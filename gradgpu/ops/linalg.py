@@ -1,4 +1,7 @@
-"""Matrix products: matmul (1-D, 2-D, batched, broadcast), mm, bmm, outer, dot, einsum."""
+"""Matrix products: matmul (1-D, 2-D, batched, broadcast), mm, bmm, outer, dot, einsum.
+
+On the GPU ``xp.matmul``/``xp.einsum`` are CuPy's, i.e. cuBLAS GEMMs: a hand-written GEMM would
+be slower. float32 products use TF32 only if ``gradgpu.backends.cuda.matmul.allow_tf32``."""
 
 from __future__ import annotations
 

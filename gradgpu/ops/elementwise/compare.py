@@ -1,5 +1,8 @@
 """Comparisons, logical and bitwise ops, and the NaN/inf/closeness tests: bool (or integer)
-results that are never differentiated."""
+results that are never differentiated.
+
+On the GPU these are CuPy's ufuncs (``xp.less`` ...), not kernels of ours: one comparison or bit
+operation per element is exactly the kernel we would write."""
 
 from __future__ import annotations
 

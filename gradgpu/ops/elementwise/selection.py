@@ -1,5 +1,8 @@
 """Ops that pick between values elementwise: clamp (clip, clamp_min, clamp_max),
-maximum/minimum, and where."""
+maximum/minimum, and where.
+
+Forward passes are CuPy's ufuncs on the GPU (``maximum``, ``minimum``, ``where``: one select per
+element, the kernel we would write); maximum/minimum's backward is our fused ``*_bwd`` kernel."""
 
 from __future__ import annotations
 
