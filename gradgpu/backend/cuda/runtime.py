@@ -8,6 +8,7 @@ the three usual causes applies (CuPy missing, no device, driver too old) and wha
 from __future__ import annotations
 
 import functools
+import warnings
 
 _INSTALL_HINT = (
     "install CuPy for your CUDA version: pip install 'gradgpu[cuda12]' (CUDA 12.x) or "
@@ -25,7 +26,11 @@ def _import_cupy():
         return None, f"{type(exc).__name__}: {exc}"
     from . import device_api
 
-    device_api.configure_cupy(cupy)
+    try:
+        device_api.configure_cupy(cupy)
+    except Exception as exc:  # a CuPy whose internals moved: CUDA stays usable without them
+        warnings.warn(f"gradgpu could not apply its CuPy settings (peak-memory tracking, the TF32 "
+                      f"switch): {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=2)
     return cupy, None
 
 
