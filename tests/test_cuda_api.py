@@ -12,6 +12,7 @@ Three kinds of tests:
 from __future__ import annotations
 
 import contextlib
+import sys
 import types
 
 import numpy as np
@@ -418,3 +419,22 @@ def test_float32_matmul_is_full_precision_unless_tf32_is_allowed():
     with _tf32(True):
         fast = (ga @ gb).cpu().numpy()
     assert np.abs(fast - exact).max() > 1e-5 * exact  # the 2^-12 parts were rounded away
+
+
+def test_cupy_settings_that_fail_only_warn(monkeypatch):
+    """A CuPy whose internals moved (here: no allocator hooks) stays usable; the warning names
+    what gradgpu could not set up."""
+    fake = FakeCupy()
+
+    def broken():
+        raise AttributeError("module 'cupy.cuda' has no attribute 'get_allocator'")
+
+    fake.cuda.get_allocator = broken
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    runtime._import_cupy.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="peak-memory tracking.*get_allocator"):
+            cupy, err = runtime._import_cupy()
+        assert cupy is fake and err is None
+    finally:
+        runtime._import_cupy.cache_clear()
