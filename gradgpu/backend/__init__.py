@@ -3,7 +3,7 @@
 Ops never import an array library. They ask ``backend_of(array)`` for the backend that owns
 their inputs and use its ``xp`` namespace (NumPy and CuPy share that API) or its named kernels
 (``be.softmax``, ``be.im2col``, ...), which a backend may implement with fused code of its own.
-Only ``cuda.py`` imports cupy.
+Only the ``cuda`` package imports cupy.
 """
 
 from __future__ import annotations
