@@ -11,6 +11,11 @@ counted in 4-word blocks; a consumer of n words reserves ceil(n / 4) blocks from
 Element k of the consumer reads word k % 4 of block k / 4: counter (lo32(offset + k // 4),
 hi32(offset + k // 4), stream, 0), the 64-bit sum wrapping mod 2^64.
 
+Random factories on the GPU (``rand``, ``randn``, ``randint``, ``randperm``) draw from the same
+kind of stream under their own stream word: element k of a fill taking W words per element reads
+words k*W .. k*W+W-1 (``kernels/random_fill.cuh`` gives the conversions to uniform and normal
+numbers; ``philox_uniform`` and ``philox_normal`` below compute the same numbers).
+
 Dropout rule: with w the element's word, u = (w + 1/2) * 2^-32 is uniform in (0, 1) (cuRAND's
 half-step conversion, kept exact); the element is kept iff u < 1 - p, evaluated exactly as the
 integer comparison w < dropout_threshold(p). Kept elements are multiplied by 1 / (1 - p).
@@ -32,8 +37,18 @@ PHILOX_ROUNDS = 10
 # Generator offsets with another stream word cannot produce the same words.
 DROPOUT_STREAM = 0x64726F70
 
+# Counter word 2 of the random factories' draws on the GPU (ASCII "fill").
+FILL_STREAM = 0x66696C6C
+
 _M32 = 0xFFFFFFFF
 _CHUNK_BLOCKS = 1 << 14  # blocks per pass: the six 128 KiB uint64 arrays stay in a core's L2
+
+
+def fill_words_per_element(dtype, normal: bool) -> int:
+    """W: how many Philox words one element of a uniform or normal fill of ``dtype`` takes
+    (float64 needs 53 bits per uniform; Box-Muller needs two uniforms)."""
+    wide = dtype.itemsize == 8
+    return (4 if wide else 2) if normal else (2 if wide else 1)
 
 
 def dropout_threshold(p: float) -> int:
@@ -99,6 +114,28 @@ class RandomReference:
                 out[start:stop, j] = words[j]
         return out.reshape(-1)[:n]
 
+    def philox_uniform(self, key: int, offset: int, n: int, stream: int, dtype):
+        """n uniform numbers in [0, 1) of ``dtype`` (float32 or float64) from the blocks at
+        ``offset``: float32 (w >> 8) 2^-24; float64 ((w0 >> 5) 2^26 + (w1 >> 6)) 2^-53."""
+        xp = self.xp
+        dtype = xp.dtype(dtype)
+        w = fill_words_per_element(dtype, False)
+        words = self.philox_words(key, offset, n * w, stream).reshape(n, w)
+        return _uniform(xp, words, dtype)
+
+    def philox_normal(self, key: int, offset: int, n: int, stream: int, dtype):
+        """n standard normal numbers of ``dtype`` (Box-Muller on two uniforms per element:
+        sqrt(-2 ln(1 - u1)) cos(2 pi u2), computed in ``dtype``)."""
+        xp = self.xp
+        dtype = xp.dtype(dtype)
+        w = fill_words_per_element(dtype, True)
+        words = self.philox_words(key, offset, n * w, stream).reshape(n, w)
+        half = w // 2
+        u1 = dtype.type(1) - _uniform(xp, words[:, :half], dtype)
+        u2 = _uniform(xp, words[:, half:], dtype)
+        two_pi = dtype.type(6.283185307179586)
+        return xp.sqrt(dtype.type(-2) * xp.log(u1)) * xp.cos(two_pi * u2)
+
     def dropout_fwd(self, x, p: float, key: int, offset: int) -> tuple:
         """(y, mask): mask = philox word < dropout_threshold(p) per element (C order) of the
         blocks from ``offset`` on, y = x * mask / (1 - p) (see the module docstring)."""
@@ -119,3 +156,12 @@ class RandomReference:
             out = xp.multiply(g, mask, dtype=compute)  # g * 1 = g exactly; g * 0 = +-0 or NaN
             out *= compute.type(dropout_scale(p))
         return out.astype(g.dtype, copy=False)
+
+
+def _uniform(xp, words, dtype):
+    """Uniform [0, 1) numbers from (n, 1) words (float32) or (n, 2) words (float64), exactly."""
+    if dtype.itemsize == 4:
+        return (words[:, 0] >> 8).astype(xp.float32) * xp.float32(2.0 ** -24)
+    hi = (words[:, 0] >> 5).astype(xp.float64)
+    lo = (words[:, 1] >> 6).astype(xp.float64)
+    return (hi * 2.0 ** 26 + lo) * 2.0 ** -53

@@ -119,8 +119,9 @@ class ElementwiseKernel(_Kernel):
                 + "\n    ".join(loads) + f"\n    {self.operation};\n  }}\n}}\n")
 
     def __call__(self, *args, size=None):
-        """Inputs, then optionally the outputs (needed for raw ones); ``size`` sets the number
-        of work items when no non-raw array gives it (CuPy's rule)."""
+        """Inputs, then optionally the outputs (needed for raw ones; a given output also sets
+        the shape); ``size`` sets the number of work items when no non-raw array gives it
+        (CuPy's rule)."""
         n_in = len(self.ins)
         given = [np.asarray(a) for a in args[n_in:]]
         arrays = [np.asarray(a) for a in args[:n_in]]
@@ -128,6 +129,7 @@ class ElementwiseKernel(_Kernel):
         arrays = [a.astype(self._dtype(t, tmap), copy=False) for a, (t, _, _) in
                   zip(arrays, self.ins)]
         plain = [a.shape for a, (_, _, raw) in zip(arrays, self.ins) if not raw]
+        plain += [o.shape for o, (_, _, raw) in zip(given, self.outs) if not raw]
         shape = (size,) if size is not None else np.broadcast_shapes(*plain)
         arrays = [np.ascontiguousarray(a) if raw else
                   np.ascontiguousarray(np.broadcast_to(a, shape))

@@ -152,3 +152,42 @@ def test_dropout_kernels_match_the_numpy_reference(host_backend):
         for g, w in zip(outs, wants):
             assert g.dtype == w.dtype and g.shape == w.shape, name
             np.testing.assert_array_equal(g, w, err_msg=name)
+
+
+def test_random_fills_match_the_numpy_reference(host_backend):
+    """rand/randn/randint/randperm on the GPU: the Philox numbers of the reference (uniform
+    bit for bit, normal to libm rounding), the generator offset advanced past exactly the
+    blocks read, so the next fill continues the stream."""
+    from gradgpu.backend.cuda.random_kernels import PhiloxStream
+    from gradgpu.backend.reference_random import FILL_STREAM
+
+    be, host = host_backend
+    seed = 2**63 + 12345
+    cases = {}
+    for dtype in (np.float32, np.float64):
+        for kind in ("uniform", "normal"):
+            cases[f"{kind}-{np.dtype(dtype).name}"] = (kind, dtype, (3, 7))
+    got = _run_twice(host, {k: (lambda kind=kind, dt=dt, shape=shape: (
+        getattr(be, kind)(rng := PhiloxStream(seed), shape, dt), rng.offset))
+        for k, (kind, dt, shape) in cases.items()})
+    for name, (kind, dtype, shape) in cases.items():
+        values, offset = got[name]
+        want = getattr(NUMPY, f"philox_{kind}")(seed, 0, 21, FILL_STREAM, dtype).reshape(shape)
+        assert values.dtype == want.dtype and values.shape == shape, name
+        if kind == "uniform":
+            np.testing.assert_array_equal(values, want, err_msg=name)
+        else:
+            tol = 1e-5 if dtype == np.float32 else 1e-13
+            np.testing.assert_allclose(values, want, rtol=tol, atol=tol, err_msg=name)
+        per = {("uniform", 4): 1, ("uniform", 8): 2, ("normal", 4): 2, ("normal", 8): 4}[
+            (kind, np.dtype(dtype).itemsize)]
+        assert offset == -(-21 * per // 4), name
+    # randint and randperm are built on the float64 uniforms
+    rng = PhiloxStream(seed)
+    ints = be.randint(rng, -3, 4, (1000,), np.int64)
+    u = NUMPY.philox_uniform(seed, 0, 1000, FILL_STREAM, np.float64)
+    np.testing.assert_array_equal(ints, np.floor(u * 7).astype(np.int64) - 3)
+    perm = be.permutation(PhiloxStream(seed), 50)
+    np.testing.assert_array_equal(perm, np.argsort(NUMPY.philox_uniform(seed, 0, 50, FILL_STREAM,
+                                                                         np.float64)))
+    np.testing.assert_array_equal(np.sort(perm), np.arange(50))

@@ -48,33 +48,3 @@ class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomK
     def quiet():
         """CuPy never warns on floating-point exceptions."""
         return contextlib.nullcontext()
-
-    def new_rng(self, seed: int):
-        with self._on_device():
-            return self._cp.random.RandomState(seed)
-
-    def rng_state(self, rng):
-        raise NotImplementedError("CUDA generator state export is not supported yet")
-
-    def set_rng_state(self, rng, state) -> None:
-        raise NotImplementedError("CUDA generator state import is not supported yet")
-
-    def uniform(self, rng, shape, dtype):
-        with self._on_device():
-            return rng.random_sample(shape, dtype=self._cp.float64).astype(dtype, copy=False)
-
-    def normal(self, rng, shape, dtype):
-        with self._on_device():
-            return rng.standard_normal(shape, dtype=self._cp.float64).astype(dtype, copy=False)
-
-    def randint(self, rng, low, high, shape, dtype):
-        with self._on_device():
-            return rng.randint(low, high, size=shape, dtype=self._cp.int64).astype(
-                dtype, copy=False
-            )
-
-    def permutation(self, rng, n):
-        with self._on_device():
-            return rng.permutation(n)
-
-
