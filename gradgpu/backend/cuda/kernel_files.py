@@ -15,7 +15,7 @@ import re
 from .runtime import require_cuda
 
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"[ \t]*$', re.MULTILINE)
-COMPILE_OPTIONS = ("-std=c++17",)
+COMPILE_OPTIONS = ("--std=c++17",)  # if constexpr in unary.cuh; the spelling CuPy users pass
 
 
 @functools.lru_cache(maxsize=1)
