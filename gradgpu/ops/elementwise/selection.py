@@ -73,53 +73,38 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-class Maximum(Function):
-    """y = max(a, b);  da = g where a > b, db = g where b > a, ties split g / 2 each"""
+def _extremum(name: str, doc: str, largest: bool):
+    """The Function class of elementwise maximum (``largest``) or minimum."""
 
-    @staticmethod
     def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "maximum")
+        ad, bd = binary_arrays(a, b, name)
         ctx.save_for_backward(a, b)
-        return xp_of(a).maximum(ad, bd)
+        xp = xp_of(a)
+        return (xp.maximum if largest else xp.minimum)(ad, bd)
 
-    @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        if fused_ok(g, a, b):
-            return _fused_minmax_grads("maximum_bwd", g, a, b)
-        return _minmax_grads(ctx, g, a, b, a > b)
+        if fused_ok(g, a, b):  # both gradients in one per-element kernel
+            da, db = backend_of(g._data).ew(f"{name}_bwd", g._data, a._data, b._data)
+            return Tensor._make(da), Tensor._make(db)
+        a_wins = a > b if largest else a < b
+        tie = a == b
+        half = g * 0.5
+        need = ctx.needs_input_grad
+        ga = where(tie, half, g * a_wins) if need[0] else None
+        gb = where(tie, half, g * ~(a_wins | tie)) if need[1] else None
+        return ga, gb
+
+    return type(name.capitalize(), (Function,), {
+        "__doc__": doc, "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "__module__": __name__,
+    })
 
 
-class Minimum(Function):
-    """y = min(a, b);  da = g where a < b, db = g where b < a, ties split g / 2 each"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "minimum")
-        ctx.save_for_backward(a, b)
-        return xp_of(a).minimum(ad, bd)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        if fused_ok(g, a, b):
-            return _fused_minmax_grads("minimum_bwd", g, a, b)
-        return _minmax_grads(ctx, g, a, b, a < b)
-
-
-def _fused_minmax_grads(kernel: str, g, a, b):
-    """Both gradients in one per-element kernel (no graph is being built)."""
-    da, db = backend_of(g._data).ew(kernel, g._data, a._data, b._data)
-    return Tensor._make(da), Tensor._make(db)
-
-
-def _minmax_grads(ctx, g, a, b, a_wins):
-    tie = a == b
-    half = g * 0.5
-    need = ctx.needs_input_grad
-    ga = where(tie, half, g * a_wins) if need[0] else None
-    gb = where(tie, half, g * ~(a_wins | tie)) if need[1] else None
-    return ga, gb
+Maximum = _extremum("maximum", "y = max(a, b);  da = g where a > b, db = g where b > a, ties "
+                    "split g / 2 each", True)
+Minimum = _extremum("minimum", "y = min(a, b);  da = g where a < b, db = g where b < a, ties "
+                    "split g / 2 each", False)
 
 
 def maximum(input, other):
