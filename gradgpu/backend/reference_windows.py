@@ -78,7 +78,9 @@ class WindowReference:
         # Which kernel offset each window's maximum came from, as a small code (one byte per
         # window, scalar writes), turned into flat input indices h * W + w once at the end.
         code = xp.zeros(best.shape, dtype=xp.int16 if len(views) > 127 else xp.int8)
-        has_nan = bool(xp.isnan(best).any()) if best.dtype.kind == "f" else False
+        # the NaN pass only where some window holds NaN: a cheap test on host arrays; on a
+        # device it would cost a sync, so device arrays always take the pass
+        has_nan = best.dtype.kind == "f" and (self.name != "cpu" or bool(xp.isnan(best).any()))
         top = (xp.arange(oh, dtype=xp.int64) * sh - pt).reshape(oh, 1)
         left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
         offsets = [(i, j) for i in range(kh) for j in range(kw)]
