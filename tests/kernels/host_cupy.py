@@ -3,8 +3,9 @@
 (one-line operations, ``gg::`` template calls, identities, reduce types, inlined headers) is
 compiled with nvcc for the CPU and run on NumPy arrays against the NumPy reference.
 
-It follows CuPy's documented kernel semantics: input parameters are values named as declared,
-outputs are references, ``i`` is the flat index of the (broadcast, C-order) output element,
+It follows CuPy's documented kernel semantics: input parameters are values named as declared
+(``raw`` ones: the flat C-order array, indexed by hand), outputs are references, ``i`` is the
+flat index of the (broadcast, C-order) output element or below ``size=`` when that is given,
 one-letter placeholders resolve from the arguments' dtypes, a reduction starts from
 ``identity``, folds ``reduce_expr`` over ``map_expr`` in ``reduce_type`` and stores through
 ``post_map_expr``. It is not a GPU emulator: block kernels (``RawKernel``: threads, shared
