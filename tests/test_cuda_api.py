@@ -438,3 +438,15 @@ def test_cupy_settings_that_fail_only_warn(monkeypatch):
         assert cupy is fake and err is None
     finally:
         runtime._import_cupy.cache_clear()
+
+
+def test_kernel_calls_switch_devices_only_when_several_gpus_are_visible():
+    from gradgpu.backend.cuda import backend as cuda_backend
+
+    one = FakeCupy(n=1)
+    assert cuda_backend.CudaBackend(0, one)._on_device() is cuda_backend._NO_SWITCH
+    two = FakeCupy(n=2)
+    be = cuda_backend.CudaBackend(1, two)
+    with be._on_device():
+        assert two.current == 1  # kernels launch and allocate on cuda:1 in here
+    assert two.current == 0

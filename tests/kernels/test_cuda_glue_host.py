@@ -33,6 +33,7 @@ def host_backend():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(kernel_files, "require_cuda", lambda what="": cp)
         be = CudaBackend.__new__(CudaBackend)
+        be._single_gpu = False  # take the device-switch path of the stand-in
         be.index, be.xp, be._cp, be.device = 0, np, cp, gradgpu.device("cuda", 0)
         yield be, host
     kernel_files._FUNCTIONS.clear()

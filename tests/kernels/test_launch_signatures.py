@@ -68,6 +68,7 @@ def backend(monkeypatch):
     monkeypatch.setattr(block_kernels, "raw_kernel", recorder)
     monkeypatch.setattr(reductions, "raw_kernel", recorder)
     be = CudaBackend.__new__(CudaBackend)
+    be._single_gpu = False  # take the device-switch path of the stand-in
     be.index, be.xp, be._cp, be.device = 0, np, fake_cupy(HostKernels(None)), \
         gradgpu.device("cuda", 0)
     return be, calls
@@ -144,6 +145,7 @@ def test_scatter_add_along_a_dim_hits_the_reference_positions(monkeypatch, dim):
     host stand-in of its kernel, give the reference result (repeated indices summed)."""
     monkeypatch.setattr(block_kernels, "raw_kernel", lambda f, name: _host_take_bwd)
     be = CudaBackend.__new__(CudaBackend)
+    be._single_gpu = False  # take the device-switch path of the stand-in
     be.index, be.xp, be._cp = 0, np, fake_cupy(HostKernels(None))
     rng = np.random.default_rng(dim + 5)
     out = rng.standard_normal((3, 4, 5))

@@ -120,6 +120,7 @@ def host_cuda(host_lib, monkeypatch):
     monkeypatch.setattr(optim_kernels, "MAX_GRID", 4)
     monkeypatch.setattr(optim_kernels, "_tables", type(optim_kernels._tables)())
     be = CudaBackend.__new__(CudaBackend)
+    be._single_gpu = False  # take the device-switch path of the stand-in
     be.index, be.xp, be.device = 0, np, gradgpu.device("cuda", 0)
     be._cp = types.SimpleNamespace(
         asarray=np.asarray, ascontiguousarray=np.ascontiguousarray,

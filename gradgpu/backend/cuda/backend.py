@@ -17,6 +17,8 @@ from .optim_kernels import CudaOptimKernels
 from .random_kernels import CudaRandomKernels
 from .reductions import CudaReductions
 
+_NO_SWITCH = contextlib.nullcontext()
+
 
 class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomKernels,
                   CudaOptimKernels, ArrayKernels):
@@ -29,8 +31,14 @@ class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomK
         self.device = _device.device("cuda", index)
         self.xp = cupy
         self._cp = cupy
+        # With one visible GPU it is always the current one: skip the device switch, about a
+        # microsecond of every kernel call's host overhead.
+        self._single_gpu = cupy.cuda.runtime.getDeviceCount() == 1
 
     def _on_device(self):
+        """A context making this backend's GPU current (CuPy allocates and launches there)."""
+        if self._single_gpu:
+            return _NO_SWITCH
         return self._cp.cuda.Device(self.index)
 
     def asarray(self, data, dtype=None):
