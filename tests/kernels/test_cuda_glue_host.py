@@ -111,6 +111,10 @@ def _elementwise_cases(rng):
                     arrays.append(rng.uniform(lo, hi, shape).astype(dtype))
             for j, scalars in enumerate(spec.examples):
                 cases[f"{name}-{np.dtype(dtype).name}-{j}"] = (name, (*arrays, *scalars))
+    # a Python number as an array operand (tensor / number), and operands of two dtypes
+    g = rng.uniform(-2, 2, (3, 4))
+    cases["div_bwd-number"] = ("div_bwd", (g, g * 3, 2.5))
+    cases["div_bwd-mixed-dtypes"] = ("div_bwd", (g.astype(np.float32), g, g + 4))
     return cases
 
 

@@ -21,6 +21,7 @@ from ..elementwise_spec import ELEMENTWISE
 from .kernel_files import elementwise_kernel
 
 _FLOAT16 = np.dtype(np.float16)
+_ARITY = {name: len(spec.inputs) for name, spec in ELEMENTWISE.items()}
 
 
 def _operation(spec, compute: str) -> str:
@@ -51,18 +52,26 @@ class CudaElementwise:
 
     def ew(self, name: str, *args):
         """Entry ``name`` of the elementwise table on CuPy arrays (then its scalars)."""
-        spec = ELEMENTWISE[name]
-        n = len(spec.inputs)
+        n = _ARITY[name]
         arrays = args[:n]
-        dtypes = [a.dtype for a in arrays if hasattr(a, "dtype")]
-        dtype = dtypes[0]
-        if any(d != dtype for d in dtypes[1:]):
-            dtype = np.result_type(*dtypes)
+        dtype = None
+        uniform = True  # every input an array of one dtype: the common case, nothing to convert
+        for a in arrays:
+            d = getattr(a, "dtype", None)
+            if d is None:
+                uniform = False
+            elif dtype is None:
+                dtype = d
+            elif d != dtype:
+                uniform = False
+                dtype = np.result_type(dtype, d)
         # scalars as NumPy scalars of the arrays' dtype, so T resolves from the arrays alone
         scalars = tuple(dtype.type(s) for s in args[n:])
+        kernel = _kernel(name, dtype == _FLOAT16)
         with self._on_device():
-            # a Python number among the inputs (tensor / number) becomes a 0-d array of the
-            # dtype; CuPy then broadcasts it like any operand
-            arrays = tuple(a.astype(dtype, copy=False) if hasattr(a, "dtype")
-                           else self._cp.asarray(a, dtype=dtype) for a in arrays)
-            return _kernel(name, dtype == _FLOAT16)(*arrays, *scalars)
+            if not uniform:
+                # a Python number among the inputs (tensor / number) becomes a 0-d array of the
+                # dtype; CuPy then broadcasts it like any operand
+                arrays = tuple(a.astype(dtype, copy=False) if hasattr(a, "dtype")
+                               else self._cp.asarray(a, dtype=dtype) for a in arrays)
+            return kernel(*arrays, *scalars)
