@@ -400,3 +400,25 @@ def test_a_cpu_index_into_a_gpu_tensor_is_allowed():
     assert x[_idx()].tolist() == [0.0, 1.0] and x[_idx()].is_cuda
     x[_idx()] = 7.0
     assert x.tolist() == [7.0, 7.0, 2.0, 3.0, 4.0]
+
+
+@needs_cuda
+def test_a_cpu_scalar_tensor_joins_a_cuda_op_and_gets_its_gradient_on_the_cpu():
+    """PyTorch's rule for 0-d CPU tensors in elementwise ops with CUDA tensors."""
+    x = gradgpu.arange(3.0, device="cuda").requires_grad_()
+    s = gradgpu.tensor(2.0, requires_grad=True)
+    y = x * s + s
+    assert y.device.type == "cuda"
+    y.sum().backward()
+    assert x.grad.device.type == "cuda" and s.grad.device.type == "cpu"
+    assert x.grad.cpu().tolist() == [2.0, 2.0, 2.0] and s.grad.item() == 6.0  # sum(x + 1)
+    assert (x > gradgpu.tensor(0.5)).device.type == "cuda"
+    assert (gradgpu.arange(3, device="cuda") + gradgpu.tensor(0.5)).dtype == gradgpu.float32
+
+
+@needs_cuda
+def test_only_0_d_cpu_tensors_join_a_cuda_op():
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        gradgpu.ones(3, device="cuda") + gradgpu.ones(1)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        gradgpu.ones(3) + gradgpu.tensor(1.0, device="cuda")

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from .._dtypes import from_numpy_dtype
 from ..backend import backend_of
 from .function import _FREED_MESSAGE, AccumulateGrad
 from .grad_mode import _state
+
+_ndarray = np.ndarray
 
 
 def _sum_to_shape(g, shape):
@@ -31,7 +35,7 @@ def _sum_to_shape(g, shape):
 
 
 def _validate(node, grads, Tensor):
-    """Check a node's returned gradients against its inputs (count, shape, dtype)."""
+    """Check a node's returned gradients against its inputs (count, shape, dtype, device)."""
     if not isinstance(grads, tuple):
         grads = (grads,)
     edges = node.next_functions
@@ -51,7 +55,7 @@ def _validate(node, grads, Tensor):
                 f"function {type(node).__name__} returned a gradient of type "
                 f"{type(g).__name__} at index {i}; expected a Tensor or None"
             )
-        shape, dtype = meta[i]
+        shape, dtype, on_host = meta[i]
         if g._data.shape != shape:
             try:
                 g = _sum_to_shape(g, shape)
@@ -60,6 +64,8 @@ def _validate(node, grads, Tensor):
                     f"Function {type(node).__name__} returned an invalid gradient at index {i} - "
                     f"got {list(g.shape)} but expected shape compatible with {list(shape)}"
                 ) from None
+        if on_host and type(g._data) is not _ndarray:
+            g = g.cpu()  # a CPU 0-d operand of a CUDA op (PyTorch's scalar rule): back to the CPU
         if g._data.dtype != dtype:
             g = g.to(from_numpy_dtype(dtype))
         out.append(g)

@@ -13,8 +13,12 @@ from __future__ import annotations
 import functools
 import weakref
 
+import numpy as np
+
 from . import grad_mode
 from .grad_mode import _state
+
+_ndarray = np.ndarray
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -241,7 +245,10 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
             else:
                 edges.append((fn, a._output_nr))
             needs.append(True)
-            meta.append((a._data.shape, a._data.dtype))
+            data = a._data
+            # (shape, dtype, in host memory): a CPU 0-d operand of a CUDA op gets its gradient
+            # back on the CPU (engine._validate)
+            meta.append((data.shape, data.dtype, type(data) is _ndarray))
         else:
             edges.append(None)
             needs.append(False)

@@ -103,7 +103,13 @@ def binary_arrays(a, b, op: str):
     if a_is_t and b_is_t:
         ad, bd = a._data, b._data
         if type(ad) is not _ndarray or type(bd) is not _ndarray:
-            same_device(op, a, b)
+            # PyTorch's rule: a 0-d CPU tensor joins an op on another device like a number
+            if type(ad) is _ndarray and ad.ndim == 0:
+                ad = backend_of(bd).asarray(ad)
+            elif type(bd) is _ndarray and bd.ndim == 0:
+                bd = backend_of(ad).asarray(bd)
+            else:
+                same_device(op, a, b)
         if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
             return ad, bd
         rt = _dtypes.result_type(a, b).np
