@@ -189,14 +189,18 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
     def scatter_add_flat(self, src, index, size: int):
         """out (length ``size``, zeros) with out[index] += src, repeated indices summed."""
         out = self.xp.zeros(size, dtype=src.dtype)
-        self.xp.add.at(out, index.reshape(-1), src.reshape(-1))
+        self.add_at(out, index.reshape(-1), src.reshape(-1))
         return out
 
     # ---- indexing ----
+    def add_at(self, out, key, values) -> None:
+        """out[key] += values in place with repeated positions summed: NumPy's ``add.at``."""
+        self.xp.add.at(out, key, values)
+
     def index_put_add(self, out, key, values):
         """out[key] += values in place, repeated indices summed (unlike ``out[key] += v``,
         where the last write wins). ``key`` mixes slices and integer arrays."""
-        self.xp.add.at(out, key, values)
+        self.add_at(out, key, values)
 
     def along_dim_key(self, index, dim: int) -> tuple:
         """The advanced key that addresses out[i0, .., index[i0, .., ik], .., ik] for every
@@ -214,7 +218,7 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
     def scatter_add(self, out, dim: int, index, src):
         """out[.., index[i], ..] += src[i] along ``dim`` in place (torch.scatter_add_),
         repeated indices summed; ``src`` has index's shape."""
-        self.xp.add.at(out, self.along_dim_key(index, dim), src)
+        self.add_at(out, self.along_dim_key(index, dim), src)
 
 
 def _along(v, ndim: int, axis: int):

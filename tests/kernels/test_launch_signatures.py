@@ -157,3 +157,19 @@ def test_scatter_add_along_a_dim_hits_the_reference_positions(monkeypatch, dim):
     got = out.copy()
     be.scatter_add(got, dim % 3, index, src)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_add_at_falls_back_to_cupyx_scatter_add_on_a_cupy_without_ufunc_at(monkeypatch):
+    calls = []
+    fake_cupyx = type("cupyx", (), {"scatter_add": staticmethod(
+        lambda out, key, values: calls.append((out, key, values)))})
+    monkeypatch.setattr(block_kernels.importlib, "import_module",
+                        lambda name: fake_cupyx if name == "cupyx" else None)
+    be = CudaBackend.__new__(CudaBackend)
+    be.xp = type("xp", (), {"add": object()})  # a ufunc without .at
+    out, key, values = np.zeros(3), np.array([0, 0]), np.ones(2)
+    be.add_at(out, key, values)
+    assert calls == [(out, key, values)]
+    be.xp = np  # with ufunc.at: NumPy's semantics, repeats summed
+    be.add_at(out, key, values)
+    assert out.tolist() == [2.0, 0.0, 0.0]

@@ -15,6 +15,7 @@ allocated on the arrays' device, where the launch also happens.
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -239,6 +240,16 @@ class CudaBlockKernels:
             out = xp.zeros(size, dtype=src.dtype)
             _launch_flat(fn, idx.size, (src, idx, out, *_i64(idx.size, size)))
         return out
+
+    def add_at(self, out, key, values) -> None:
+        """out[key] += values, repeats summed: CuPy's ``add.at`` (CuPy >= 13), else
+        ``cupyx.scatter_add`` (the same atomicAdd scatter under its older name); both follow
+        NumPy's indexing rules for any mix of slices and index arrays."""
+        at = getattr(self.xp.add, "at", None)
+        if at is not None:
+            at(out, key, values)
+        else:
+            importlib.import_module("cupyx").scatter_add(out, key, values)
 
     def scatter_add(self, out, dim: int, index, src):
         """out[.., index[i], ..] += src[i] along ``dim`` (gather's backward, scatter_add):
