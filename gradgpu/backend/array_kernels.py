@@ -193,6 +193,11 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         return out
 
     # ---- indexing ----
+    def argsort_stable(self, x, axis: int):
+        """The stable sort permutation of ``x`` along ``axis`` (equal elements keep their
+        order; NaN sorts last)."""
+        return self.xp.argsort(x, axis=axis, kind="stable")
+
     def add_at(self, out, key, values) -> None:
         """out[key] += values in place with repeated positions summed: NumPy's ``add.at``."""
         self.xp.add.at(out, key, values)

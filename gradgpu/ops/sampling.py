@@ -95,7 +95,7 @@ def _without_replacement(xp, p, u):
     finishing is a draw without replacement proportional to p (zero weights never finish)."""
     e = -xp.log1p(-u)
     keys = xp.where(p > 0, e / xp.where(p > 0, p, 1.0), xp.inf)
-    return xp.argsort(keys, axis=1, kind="stable")
+    return backend_of(keys).argsort_stable(keys, 1)
 
 
 def _check_probabilities(p, op):

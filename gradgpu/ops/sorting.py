@@ -8,7 +8,7 @@ Each returns values picked from the input plus their indices; the values are gat
 from __future__ import annotations
 
 from .. import _dtypes
-from ._common import Tensor, check_tensor, wrap_dim, xp_of
+from ._common import Tensor, backend_of, check_tensor, wrap_dim, xp_of
 from .reduction import SelectEven, return_type, take_along
 from .shape import reshape
 
@@ -18,10 +18,11 @@ def _sorted_indices(xp, xd, axis, descending):
 
     Descending keeps equal elements in their original order: sort the reversed slice
     ascending (stable), reverse the result and map positions back."""
+    be = backend_of(xd)
     if not descending:
-        return xp.argsort(xd, axis=axis, kind="stable").astype(_dtypes.int64.np, copy=False)
+        return be.argsort_stable(xd, axis).astype(_dtypes.int64.np, copy=False)
     n = xd.shape[axis]
-    rev = xp.argsort(xp.flip(xd, axis), axis=axis, kind="stable")
+    rev = be.argsort_stable(xp.flip(xd, axis), axis)
     return (n - 1 - xp.flip(rev, axis)).astype(_dtypes.int64.np, copy=False)
 
 

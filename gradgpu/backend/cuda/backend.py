@@ -52,6 +52,11 @@ class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomK
     def synchronize(self) -> None:
         self._cp.cuda.Device(self.index).synchronize()
 
+    def argsort_stable(self, x, axis: int):
+        # CuPy's sort is always stable (a radix sort) and takes no ``kind`` beyond None
+        with self._on_device():
+            return self._cp.argsort(x, axis=axis)
+
     @staticmethod
     def quiet():
         """CuPy never warns on floating-point exceptions."""
