@@ -136,50 +136,45 @@ def _logits_and_targets(ctx: Context):
     return rng.standard_normal((rows, classes)).astype(np.float32), rng.integers(0, classes, rows)
 
 
-def build_softmax_ce(ctx: Context) -> Built:
-    """Mean cross-entropy of (N, C) logits, forward and backward to the logits. Raw: log-sum-exp
-    forward and ``(softmax - onehot) / N`` backward by hand. Floor: read the logits once, write
-    their gradient once."""
+def _cross_entropy_built(ctx: Context, loss_of, label: str) -> Built:
+    """Mean cross-entropy forward and backward to the logits, ``loss_of(lib, z, y)`` in each
+    library, the raw version beside them. Floor: read the logits once, write their gradient
+    once."""
     z_np, y_np = _logits_and_targets(ctx)
     rows, classes = z_np.shape
     impls = {}
     for name, lib in ctx.libs():
         z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
-        F = lib.nn.functional
 
-        def ce(z=z, y=y, F=F):
+        def ce(lib=lib, z=z, y=y):
             z.grad = None
-            loss = F.cross_entropy(z, y)
+            loss = loss_of(lib, z, y)
             loss.backward()
             return loss
 
         impls[name] = ctx.impl(name, ce)
     impls["raw"] = ctx.impl("raw", _raw_cross_entropy(ctx, z_np, y_np))
     return Built(impls, check=True, extra={"bytes": 2 * z_np.nbytes},
-                 label=f"cross_entropy fwd+bwd, {rows}x{classes} float32 (fused kernels)")
+                 label=f"cross_entropy {label}, {rows}x{classes} float32")
+
+
+def build_softmax_ce(ctx: Context) -> Built:
+    """``F.cross_entropy`` (gradgpu: the fused kernels). Raw: log-sum-exp forward and
+    ``(softmax - onehot) / N`` backward by hand."""
+    return _cross_entropy_built(ctx, lambda lib, z, y: lib.nn.functional.cross_entropy(z, y),
+                                "fwd+bwd (fused kernels)")
+
+
+def _composed_cross_entropy(lib, z, y):
+    m = z.max(dim=1, keepdim=True)[0].detach()
+    lse = (z - m).exp().sum(dim=1).log() + m[:, 0]
+    return (lse - z.gather(1, y[:, None])[:, 0]).mean()
 
 
 def build_softmax_ce_composed(ctx: Context) -> Built:
-    """The cross-entropy of ``gpu_softmax_ce`` composed from separate ops (max, exp, sum, log,
-    gather, mean) in each library: what the fused kernel is compared against."""
-    z_np, y_np = _logits_and_targets(ctx)
-    rows, classes = z_np.shape
-    impls = {}
-    for name, lib in ctx.libs():
-        z, y = ctx.tensor(lib, z_np, True), ctx.tensor(lib, y_np)
-
-        def ce(z=z, y=y):
-            z.grad = None
-            m = z.max(dim=1, keepdim=True)[0].detach()
-            lse = (z - m).exp().sum(dim=1).log() + m[:, 0]
-            loss = (lse - z.gather(1, y[:, None])[:, 0]).mean()
-            loss.backward()
-            return loss
-
-        impls[name] = ctx.impl(name, ce)
-    impls["raw"] = ctx.impl("raw", _raw_cross_entropy(ctx, z_np, y_np))
-    return Built(impls, check=True, extra={"bytes": 2 * z_np.nbytes},
-                 label=f"cross_entropy composed from ops, {rows}x{classes} float32")
+    """The same cross-entropy composed from separate ops (max, exp, sum, log, gather, mean) in
+    each library: what the fused kernel is compared against."""
+    return _cross_entropy_built(ctx, _composed_cross_entropy, "composed from ops")
 
 
 def build_adam_step(ctx: Context) -> Built:

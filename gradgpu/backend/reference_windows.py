@@ -15,16 +15,9 @@ class WindowReference:
         """Windows of x (N, C, H, W) as (N, C, kh, kw, oh, ow); ``pads`` is (top, bottom, left,
         right) filled with ``pad_value``. One strided slice copy per kernel offset."""
         xp = self.xp
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
-        hp, wp = h + pt + pb, w + pl + pr
-        oh = (hp - dh * (kh - 1) - 1) // sh + 1
-        ow = (wp - dw * (kw - 1) - 1) // sw + 1
-        if pt or pb or pl or pr:
-            padded = xp.full((n, c, hp, wp), pad_value, dtype=x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-        else:
-            padded = x
+        n, c = x.shape[:2]
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        padded, oh, ow = _padded(xp, x, kernel, stride, dilation, pads, pad_value)
         cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
@@ -61,14 +54,7 @@ class WindowReference:
         xp = self.xp
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
-        hp, wp = h + pt + pb, w + pl + pr
-        oh = (hp - dh * (kh - 1) - 1) // sh + 1
-        ow = (wp - dw * (kw - 1) - 1) // sw + 1
-        if pt or pb or pl or pr:
-            padded = xp.full((n, c, hp, wp), -xp.inf, dtype=x.dtype)
-            padded[:, :, pt:pt + h, pl:pl + w] = x
-        else:
-            padded = x
+        padded, oh, ow = _padded(xp, x, kernel, stride, dilation, pads, -xp.inf)
         views = [padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                         j * dw:j * dw + sw * (ow - 1) + 1:sw]
                  for i in range(kh) for j in range(kw)]
@@ -175,3 +161,18 @@ def _avg_divisor(xp, size, out_size, kernel, stride, pads, count_include_pad, ov
             start, end = xp.maximum(start, 0), xp.minimum(end, n_in)
         counts.append(end - start)
     return (counts[0][:, None] * counts[1][None, :]).astype(dtype)
+
+
+def _padded(xp, x, kernel, stride, dilation, pads, fill):
+    """(x (N, C, H, W) padded by ``pads`` = (top, bottom, left, right) with ``fill`` (x itself
+    without padding), oh, ow): the windows' input and how many fit along each axis."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
+    hp, wp = h + pt + pb, w + pl + pr
+    oh = (hp - dh * (kh - 1) - 1) // sh + 1
+    ow = (wp - dw * (kw - 1) - 1) // sw + 1
+    if not (pt or pb or pl or pr):
+        return x, oh, ow
+    padded = xp.full((n, c, hp, wp), fill, dtype=x.dtype)
+    padded[:, :, pt:pt + h, pl:pl + w] = x
+    return padded, oh, ow
