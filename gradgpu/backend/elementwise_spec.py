@@ -184,7 +184,7 @@ _op("softplus", _softplus,
     scalars=("beta", "threshold"), domain=((-40.0, 40.0),),
     examples=((1.0, 20.0), (2.0, 3.0), (0.5, 10.0)))
 _op("erf", _erf, lambda xp, g, x: g * xp.exp(-(x * x)) * 1.1283791670955126)
-_op("gelu", lambda xp, x: x * (0.5 * (1 + _erf(xp, x * _SQRT_HALF))))
+_op("gelu", lambda xp, x: _gelu(xp, x))
 # gelu_bwd(g, x, y) takes Phi(x) = y / x from the output instead of a second erf (the costly
 # part on a CPU): 2 ulp wherever y is normal; for |x| < 1e-30 Phi(x) rounds to 0.5 exactly.
 _add("gelu_bwd", ("g", "x", "y"), lambda xp, g, x, y: _gelu_bwd(xp, g, x, y))
@@ -205,6 +205,16 @@ _op("hardtanh", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
     examples=((-1.0, 1.0), (0.0, 6.0), (-0.5, 2.5)))
 # 1 + erf / 1 + tanh near -1, 1 - tanh^2 near 0, x (1 - s) + 1 near its root x = -1.28:
 _cancels("gelu_fwd", "gelu_bwd", "gelu_tanh_fwd", "gelu_tanh_bwd", "silu_bwd", "mish_bwd")
+
+
+def _gelu(xp, x):
+    # x * (0.5 * (1 + erf(x / sqrt 2))) with the same roundings, in place on erf's fresh result
+    # (each temporary of a large activation costs the host as much as the arithmetic)
+    phi = _erf(xp, x * _SQRT_HALF)
+    phi += 1
+    phi *= 0.5
+    phi *= x
+    return phi
 
 
 def _gelu_bwd(xp, g, x, y):
