@@ -48,9 +48,10 @@ class WindowReference:
         (the first maximum wins ties; NaN propagates), padding never selected.
 
         Works on the kernel-offset views of the (padded) input, never materializing windows:
-        a running ``maximum``, then one equality pass per offset (last to first, so the first
-        maximum wins) records the offset. NumPy's ``argmax`` over a short axis is several times
-        slower than these few full-width passes."""
+        a running ``maximum``, then one equality pass per offset records the first offset that
+        holds the maximum. NumPy's ``argmax`` over a short axis is several times slower than
+        these few full-width passes, and so are its masked writes (``copyto`` with ``where=``,
+        ``where``): the offset code is kept with integer arithmetic instead."""
         xp = self.xp
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr) = kernel, stride, dilation, pads
@@ -58,12 +59,18 @@ class WindowReference:
         views = [padded[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                         j * dw:j * dw + sw * (ow - 1) + 1:sw]
                  for i in range(kh) for j in range(kw)]
+        if sw > 1:  # each view is read twice, and a pass over one strided along its rows costs
+            views = [xp.ascontiguousarray(v) for v in views]  # several times a copy
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # NaN propagates
         # Which kernel offset each window's maximum came from, as a small code (one byte per
-        # window, scalar writes), turned into flat input indices h * W + w once at the end.
-        code = xp.zeros(best.shape, dtype=xp.int16 if len(views) > 127 else xp.int8)
+        # window), turned into flat input indices h * W + w once at the end: the smallest
+        # offset k whose value is the maximum, min over k of (k where hit, else K).
+        k_count = len(views)
+        code_type = xp.int16 if k_count > 127 else xp.int8
+        code = xp.full(best.shape, k_count, dtype=code_type)
+        candidate = xp.empty(best.shape, dtype=code_type)
         # the NaN pass only where some window holds NaN: a cheap test on host arrays; on a
         # device it would cost a sync, so device arrays always take the pass
         has_nan = best.dtype.kind == "f" and (self.name != "cpu" or bool(xp.isnan(best).any()))
@@ -71,8 +78,7 @@ class WindowReference:
         left = (xp.arange(ow, dtype=xp.int64) * sw - pl).reshape(1, ow)
         offsets = [(i, j) for i in range(kh) for j in range(kw)]
         padding = pt or pb or pl or pr
-        for k in range(len(views) - 1, -1, -1):  # last to first: the first maximum wins
-            v = views[k]
+        for k, v in enumerate(views):
             hit = v == best
             if has_nan:
                 hit |= v != v  # NaN is the maximum
@@ -80,7 +86,9 @@ class WindowReference:
                 i, j = offsets[k]
                 rows, cols = top + i * dh, left + j * dw
                 hit &= (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-            xp.copyto(code, k, where=hit)
+            xp.multiply(hit, k - k_count, out=candidate, dtype=code_type)
+            candidate += k_count  # k where hit, K elsewhere
+            xp.minimum(code, candidate, out=code)
         shift = xp.asarray([i * dh * w + j * dw for i, j in offsets], dtype=xp.int64)
         index = shift.take(code)
         index += top * w + left
