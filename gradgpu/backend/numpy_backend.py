@@ -9,6 +9,7 @@ import numpy as np
 from .. import _device
 from .array_kernels import ArrayKernels
 from .host_erf import erf_float32
+from .host_memory import keep_freed_memory
 
 
 class NumpyBackend(ArrayKernels):
@@ -86,3 +87,4 @@ def _scipy_special():
 
 
 NUMPY = NumpyBackend()
+HOST_MALLOC_TUNED = keep_freed_memory()  # see host_memory: freed arrays stay mapped
