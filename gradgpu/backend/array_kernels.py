@@ -34,8 +34,10 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
             return self.softmax(x.reshape(1), 0).reshape(())
         if x.size == 0:
             return self.xp.empty(x.shape, dtype=x.dtype)
+        xp = self.xp
         with self.quiet():
-            e = self.xp.exp(x - x.max(axis=axis, keepdims=True))
+            e = xp.subtract(x, x.max(axis=axis, keepdims=True))
+            xp.exp(e, out=e)  # in place: on the host each temporary costs as much as a pass
             e /= e.sum(axis=axis, keepdims=True)
         return e
 
@@ -52,7 +54,11 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
 
     def softmax_bwd(self, g, y, axis: int):
         """dx = y * (g - sum(g * y)) along ``axis`` (y = softmax(x))."""
-        return y * (g - (g * y).sum(axis=axis, keepdims=True))
+        t = g * y
+        s = t.sum(axis=axis, keepdims=True)
+        self.xp.subtract(g, s, out=t)
+        t *= y
+        return t
 
     def log_softmax_bwd(self, g, y, axis: int):
         """dx = g - exp(y) * sum(g) along ``axis`` (y = log_softmax(x))."""

@@ -1,6 +1,6 @@
 """Attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward`` (the
-functional body of ``nn.MultiheadAttention``), both composed from matmul, softmax, dropout and
-where, so every order of gradient comes from those ops.
+functional body of ``nn.MultiheadAttention``), both composed from matmul, softmax, dropout,
+add and where, so every order of gradient comes from those ops.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     ``scale`` defaults to 1/sqrt(E). A bool mask keeps the True positions (the others get
     -inf); a float mask is added to the scores; ``is_causal`` keeps key j <= query i
     (upper-left aligned). Rows whose scores are all -inf give zero output and zero gradient,
-    as PyTorch's safe softmax does. Gradients flow through matmul/softmax/where.
+    as PyTorch's safe softmax does. Gradients flow through matmul/softmax/add/where.
     """
     op = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):
@@ -90,8 +90,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     scores = matmul(q * scale, k.mT)
     may_blank_rows = False
     if is_causal:
-        keep = xp_of(q).tril(xp_of(q).ones((L, S), dtype=bool))
-        scores = where(Tensor._make(keep), scores, _NEG_INF)
+        # an additive 0 / -inf bias, as PyTorch's math path does: one add instead of two
+        # selects (forward and backward), which NumPy runs several times slower
+        scores = scores + Tensor._make(_causal_bias(xp_of(q), L, S, q._data.dtype))
     elif attn_mask is not None:
         _check_mask_dtype(attn_mask, op, q)
         if not _mask_fits(attn_mask.shape, scores.shape):
@@ -112,6 +113,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return matmul(weights, v)
+
+
+def _causal_bias(xp, rows: int, cols: int, dtype):
+    """(rows, cols) array: 0 where key j <= query i (upper-left aligned), -inf elsewhere."""
+    return xp.triu(xp.full((rows, cols), _NEG_INF, dtype=dtype), 1)
 
 
 # ---- multi-head attention -------------------------------------------------------------------
