@@ -76,6 +76,47 @@ def same_device(op: str, *tensors) -> None:
             raise device_mismatch(op, first.device, t.device)
 
 
+def _is_cpu_scalar(data) -> bool:
+    """A 0-d array in host memory: PyTorch lets such a tensor join ops on another device."""
+    return type(data) is _ndarray and data.ndim == 0
+
+
+def check_devices(op: str, *tensors) -> None:
+    """PyTorch's device rule for the operands of an elementwise op: one device for all tensors,
+    except that a 0-d CPU tensor may join tensors on another device, as a number would.
+    Non-tensors are skipped. Pair it with ``to_common_device`` on the arrays."""
+    home = None
+    for t in tensors:
+        if isinstance(t, Tensor) and not _is_cpu_scalar(t._data):
+            if home is None:
+                home = t
+            elif _other_device(home._data, t._data):
+                raise device_mismatch(op, home.device, t.device)
+
+
+def check_output_device(op: str, out, *tensors) -> None:
+    """An in-place op writes into ``out``, which cannot move: every other tensor must be on
+    out's device, or be a 0-d CPU tensor."""
+    for t in tensors:
+        if (isinstance(t, Tensor) and _other_device(out._data, t._data)
+                and not _is_cpu_scalar(t._data)):
+            raise device_mismatch(op, out.device, t.device)
+
+
+def to_common_device(*arrays) -> tuple:
+    """``arrays`` with 0-d host arrays copied to the device of the others (after
+    ``check_devices``); numbers and None pass through."""
+    home = None
+    for a in arrays:
+        if hasattr(a, "ndim") and not _is_cpu_scalar(a):
+            home = a
+            break
+    if home is None or type(home) is _ndarray or not any(type(a) is _ndarray for a in arrays):
+        return arrays
+    be = backend_of(home)
+    return tuple(be.asarray(a) if type(a) is _ndarray else a for a in arrays)
+
+
 def _broadcast_message(op: str, sa, sb) -> str:
     na, nb = len(sa), len(sb)
     for i in range(1, max(na, nb) + 1):
@@ -103,13 +144,8 @@ def binary_arrays(a, b, op: str):
     if a_is_t and b_is_t:
         ad, bd = a._data, b._data
         if type(ad) is not _ndarray or type(bd) is not _ndarray:
-            # PyTorch's rule: a 0-d CPU tensor joins an op on another device like a number
-            if type(ad) is _ndarray and ad.ndim == 0:
-                ad = backend_of(bd).asarray(ad)
-            elif type(bd) is _ndarray and bd.ndim == 0:
-                bd = backend_of(ad).asarray(bd)
-            else:
-                same_device(op, a, b)
+            check_devices(op, a, b)  # a 0-d CPU tensor joins an op on another device
+            ad, bd = to_common_device(ad, bd)
         if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
             return ad, bd
         rt = _dtypes.result_type(a, b).np

@@ -4,7 +4,7 @@ follow from the parts. lerp, addcmul, addcdiv, addmm, baddbmm, hypot, trace, mes
 from __future__ import annotations
 
 from . import elementwise as ew
-from ._common import Tensor, check_tensor
+from ._common import Tensor, check_devices, check_tensor
 from .linalg import matmul
 from .reduction import sum as _sum
 from .shape import diagonal, expand, reshape
@@ -54,6 +54,7 @@ def _scaled_sum(input, product, beta, alpha):
 
 def hypot(input, other):
     """sqrt(input^2 + other^2)."""
+    check_devices("hypot", input, other)
     return ew.sqrt(input * input + other * other)
 
 

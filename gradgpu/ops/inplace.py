@@ -13,7 +13,7 @@ from .. import _dtypes
 from ..autograd.grad_mode import _state
 from . import composite, shape
 from . import elementwise as ew
-from ._common import Tensor, backend_of, same_device, xp_of
+from ._common import Tensor, backend_of, check_output_device, to_common_device, xp_of
 
 
 def _check_writable(self: Tensor, op: str) -> None:
@@ -83,6 +83,7 @@ def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
             raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
                                f"output type {st.name}")
     operand = other._data if isinstance(other, Tensor) else other
+    operand = to_common_device(self._data, operand)[1]
     be = backend_of(self._data)
     try:
         with be.quiet():
@@ -107,7 +108,7 @@ def _shape_error(op: str, self: Tensor, other) -> RuntimeError:
 def _binary_inplace(name, fn, ufunc, needs_old):
     def op(self, other, **kwargs):
         _check_writable(self, name)
-        same_device(name, self, other)
+        check_output_device(name, self, other)  # other may be a 0-d CPU tensor
         if not _recording(self, other):
             alpha = kwargs.pop("alpha", 1)
             if not kwargs:

@@ -6,7 +6,16 @@ operation per element is exactly the kernel we would write."""
 
 from __future__ import annotations
 
-from .._common import Tensor, binary_arrays, broadcast_error, same_device, xp_of
+from .._common import (
+    Tensor,
+    backend_of,
+    binary_arrays,
+    broadcast_error,
+    check_devices,
+    same_device,
+    to_common_device,
+    xp_of,
+)
 from ._binary import _reflected
 
 
@@ -43,10 +52,10 @@ def _array_binary(name: str, ufunc_name: str, doc: str, integral_only: bool):
             for x in (input, other):
                 if isinstance(x, Tensor) and x._data.dtype.kind == "f":
                     raise RuntimeError(f"\"{name}_cpu\" not implemented for '{x.dtype.name}'")
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        same_device(name, input, other)
-        xp = xp_of(input if isinstance(input, Tensor) else other)
+        check_devices(name, input, other)  # a 0-d CPU tensor joins
+        a, b = to_common_device(*(x._data if isinstance(x, Tensor) else x
+                                  for x in (input, other)))
+        xp = backend_of(a if isinstance(input, Tensor) else b).xp
         return Tensor._make(getattr(xp, ufunc_name)(a, b))
 
     op.__name__ = name

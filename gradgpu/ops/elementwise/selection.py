@@ -7,7 +7,15 @@ element, the kernel we would write); maximum/minimum's backward is our fused ``*
 from __future__ import annotations
 
 from ...autograd.function import Function
-from .._common import Tensor, backend_of, binary_arrays, same_device, xp_of, zeros_like
+from .._common import (
+    Tensor,
+    backend_of,
+    binary_arrays,
+    check_devices,
+    to_common_device,
+    xp_of,
+    zeros_like,
+)
 from ._binary import _apply_binary
 from .unary import fused_ok
 
@@ -18,10 +26,9 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        xp = xp_of(x)
-        y = x._data
-        lo_d = lo._data if isinstance(lo, Tensor) else lo
-        hi_d = hi._data if isinstance(hi, Tensor) else hi
+        y, lo_d, hi_d = to_common_device(*(t._data if isinstance(t, Tensor) else t
+                                           for t in (x, lo, hi)))
+        xp = backend_of(y).xp
         if lo is not None:
             y = xp.maximum(y, lo_d)
         if hi is not None:
@@ -58,7 +65,7 @@ def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be a number or a tensor."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
-    same_device("clamp", input, min, max)
+    check_devices("clamp", input, min, max)  # 0-d CPU bounds join a CUDA input
     return Clamp.apply(input, min, max)
 
 
@@ -131,8 +138,9 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ad, bd = binary_arrays(a, b, "where")
+        c, ad, bd = to_common_device(cond._data, ad, bd)
         ctx.cond = cond  # bool: never differentiated, so no version check needed
-        return xp_of(cond).where(cond._data, ad, bd)
+        return backend_of(c).xp.where(c, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -158,7 +166,7 @@ def where(condition, input=None, other=None):
             f"where expected condition to be a boolean tensor, but got "
             f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
         )
-    same_device("where", condition, input, other)
+    check_devices("where", condition, input, other)  # 0-d CPU operands join
     try:
         return Where.apply(condition, input, other)
     except ValueError as exc:
