@@ -42,7 +42,10 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         need = ctx.needs_input_grad
-        return (g if need[0] else None), (-g if need[1] else None)
+        if not need[1]:
+            return (g if need[0] else None), None
+        minus_g = Tensor._make(-g._data) if fused_ok(g) else -g  # no graph: no node
+        return (g if need[0] else None), minus_g
 
 
 class Mul(Function):
@@ -61,10 +64,18 @@ class Mul(Function):
     def backward(ctx, g):
         need = ctx.needs_input_grad
         saved = ctx.saved_tensors
-        if not saved:
-            return (g * ctx.factor if need[0] else None,
-                    g * ctx.factor if need[1] else None)
+        if not saved:  # one operand was a number
+            f = ctx.factor
+            if type(f) is float and fused_ok(g):  # no graph to build: one multiply, no node
+                gf = Tensor._make(g._data * f)
+            else:
+                gf = g * f
+            return (gf if need[0] else None), (gf if need[1] else None)
         a, b = saved
+        gd, ad, bd = g._data, a._data, b._data
+        if type(ad) is type(bd) is type(gd) and fused_ok(g, a, b):  # no graph, one dtype/device
+            return (Tensor._make(gd * bd) if need[0] else None,
+                    Tensor._make(gd * ad) if need[1] else None)
         return (g * b if need[0] else None,
                 g * a if need[1] else None)
 
