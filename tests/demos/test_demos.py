@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
+from gradgpu.backend import cuda as cuda_backend
 from gradgpu.demos import __main__ as demos
 
 
@@ -68,3 +70,34 @@ def test_char_transformer_trains_and_samples(tmp_path, capsys):
     assert len(metrics["sample"]) == len("The ") + 10
     assert 3.0 < metrics["unigram_entropy"] < 3.5
     assert (out / "checkpoint.pt").exists()
+
+
+# ---- every demo unchanged on each device: --device cuda, and auto picks the GPU ------------
+_NO_CUDA = cuda_backend.unavailable_reason()
+_ON_GPU = [pytest.mark.cuda,
+           pytest.mark.skipif(_NO_CUDA is not None, reason=f"no usable CUDA device: {_NO_CUDA}")]
+_DEMO_ARGS = {
+    "digits-mlp": ["--epochs", "2"],
+    "digits-cnn": ["--epochs", "2"],
+    "char-transformer": ["--steps", "4", "--eval-every", "2", "--n-layer", "1", "--n-embd", "16",
+                         "--n-head", "2", "--block-size", "16", "--batch-size", "4",
+                         "--sample-chars", "10"],
+}
+
+
+@pytest.mark.parametrize("device, expected", [
+    ("cpu", "cpu"),
+    pytest.param("cuda", "cuda", marks=_ON_GPU),
+    pytest.param("auto", "cuda", marks=_ON_GPU, id="auto-cuda"),
+])
+@pytest.mark.parametrize("name", sorted(_DEMO_ARGS))
+def test_every_demo_runs_unchanged_on_each_device(name, device, expected, tmp_path, capsys):
+    if name.startswith("digits"):
+        pytest.importorskip("sklearn")
+    out = tmp_path / name
+    _run(capsys, name, *_DEMO_ARGS[name], "--device", device, "--out", str(out))
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["device"] == expected
+    losses = metrics["history"]["train_loss"]
+    assert losses and all(math.isfinite(loss) for loss in losses)  # no NaN from a kernel
+    assert (out / "checkpoint.pt").stat().st_size > 0
