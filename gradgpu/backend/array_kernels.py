@@ -167,7 +167,8 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
             return xhat.astype(x.dtype), rstd.astype(x.dtype)
         d = x - x.mean(axis=axes, keepdims=True)
         rstd = 1.0 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
-        return d * rstd, rstd.astype(x.dtype, copy=False)
+        d *= rstd  # xhat, in place (the same rounding as d * rstd, one array fewer)
+        return d, rstd.astype(x.dtype, copy=False)
 
     def layer_norm_bwd(self, g, xhat, rstd, axes: tuple):
         """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over ``axes`` (layer_norm_fwd's
