@@ -16,6 +16,10 @@ from .runtime import require_cuda
 
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"[ \t]*$', re.MULTILINE)
 COMPILE_OPTIONS = ("--std=c++17",)  # if constexpr in unary.cuh; the spelling CuPy users pass
+# RawModules add NVRTC's -default-device: the block kernels hand lambdas to for_each_row, and
+# NVRTC (unlike nvcc) takes an unannotated lambda for a host function, which JIT mode refuses
+# (tests/kernels/test_nvrtc_compile.py compiles every source with NVRTC, as CuPy does).
+RAW_MODULE_OPTIONS = COMPILE_OPTIONS + ("-default-device",)
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,7 +70,7 @@ def expanded_sources(filenames) -> str:
 def raw_module(filename: str):
     """``cupy.RawModule`` of ``kernels/<filename>`` (a ``.cu`` of ``extern "C"`` kernels)."""
     cupy = require_cuda("gradgpu kernels")
-    return cupy.RawModule(code=expanded_source(filename), options=COMPILE_OPTIONS)
+    return cupy.RawModule(code=expanded_source(filename), options=RAW_MODULE_OPTIONS)
 
 
 _FUNCTIONS: dict = {}

@@ -1,0 +1,122 @@
+"""Every kernel source compiles with NVRTC, the compiler CuPy uses, exactly as the CUDA backend
+hands it over — no GPU needed.
+
+nvcc (test_nvcc_compile.py) and NVRTC differ: NVRTC has no system headers, compiles the
+``__CUDACC_RTC__`` branches nvcc never sees, and refuses host functions, including unannotated
+lambdas (this test found that the block kernels' lambdas needed ``-default-device``). So:
+
+- each ``RawModule`` source (``kernel_files.expanded_source``, the inlined text CuPy receives)
+  with the backend's options plus what CuPy adds (``-arch=compute_XY``, ``-I`` its CUDA headers),
+  for sm_80 and sm_90;
+- every ``ElementwiseKernel``/``ReductionKernel`` the backend builds from strings (the
+  elementwise table, the reductions, dropout, the random fills), recorded through the host
+  stand-in of test_cuda_glue_host.py: its preamble and one-line operations, in a device
+  function per kernel and dtype, with the backend's options. CuPy's own kernel wrapper
+  (CArray indexing, its float16 class) is not reproduced: it is CuPy's, compiled by every CuPy
+  user.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import types
+
+import numpy as np
+import pytest
+
+import gradgpu
+from gradgpu.backend.cuda import elementwise, kernel_files
+from gradgpu.backend.cuda.backend import CudaBackend
+
+from . import nvcc, nvrtc
+from .host_cupy import HostKernels, fake_cupy
+from .test_cuda_glue_host import _elementwise_cases, _reduction_cases
+
+_LIB, _MISSING = nvrtc.library()
+pytestmark = pytest.mark.skipif(_LIB is None, reason=_MISSING or "")
+
+RAW_MODULES = sorted(p.name for p in kernel_files.kernel_dir().iterdir() if p.suffix == ".cu")
+
+
+def _options(base: tuple, arch: str) -> tuple:
+    include = nvrtc.include_dir()
+    assert include is not None, "no CUDA headers (cuda_fp16.h) found next to nvcc"
+    return (*base, f"-arch={arch}", f"-I{include}")
+
+
+@pytest.mark.parametrize("arch", nvrtc.ARCHS)
+@pytest.mark.parametrize("filename", RAW_MODULES)
+def test_every_raw_module_compiles_with_nvrtc(filename, arch):
+    ptx = nvrtc.compile_ptx(kernel_files.expanded_source(filename),
+                            _options(kernel_files.RAW_MODULE_OPTIONS, arch), filename)
+    # the kernels are there under their extern "C" names (what get_function looks up)
+    entries = set(re.findall(r"\.entry (\w+)\(", ptx))
+    expected = _entry_points(filename)
+    assert expected and expected <= entries, sorted(expected - entries)
+
+
+def _entry_points(filename: str) -> set[str]:
+    """The ``extern "C" __global__`` names of a .cu file, from nvcc's preprocessor (the
+    kernels are stamped out by macros)."""
+    if nvcc.nvcc_path() is None:
+        pytest.skip("nvcc is not installed (needed to list the macro-made kernels)")
+    text = subprocess.run([nvcc.nvcc_path(), "-E", "-x", "cu", "-std=c++17",
+                           f"-I{nvcc.KERNEL_DIR}", str(nvcc.KERNEL_DIR / filename)],
+                          capture_output=True, text=True, check=True).stdout
+    return set(re.findall(r'extern "C" (?:__global__|__attribute__\(\(global\)\)) void '
+                          r"(gradgpu_\w+)\s*\(", " ".join(text.split())))
+
+
+class _CompileOnly:
+    """A 'library' whose functions are never called: this test only compiles."""
+
+    def __getattr__(self, name):
+        return types.SimpleNamespace(restype=None)
+
+
+def _compile_device_text(text: str) -> _CompileOnly:
+    """The stand-in's kernel text (preamble, then one ``extern "C"`` loop per recorded kernel
+    and dtype) compiled as device code with the options the backend gives CuPy."""
+    device_text = text.replace('extern "C" void ', 'extern "C" __device__ void ')
+    assert device_text.count("__device__ void ") == text.count('extern "C" void ')
+    for arch in nvrtc.ARCHS:
+        nvrtc.compile_ptx(device_text, _options(kernel_files.COMPILE_OPTIONS, arch),
+                          "string_kernels.cu")
+    return _CompileOnly()
+
+
+def test_every_string_built_kernel_compiles_with_nvrtc():
+    host = HostKernels(_compile_device_text)
+    cp = fake_cupy(host)
+    builders = (kernel_files.elementwise_kernel, kernel_files.reduction_kernel,
+                kernel_files.raw_module, elementwise._kernel)
+    for b in builders:
+        b.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp, np.errstate(all="ignore"):
+            mp.setattr(kernel_files, "require_cuda", lambda what="": cp)
+            be = CudaBackend.__new__(CudaBackend)
+            be._single_gpu = False
+            be.index, be.xp, be._cp, be.device = 0, np, cp, gradgpu.device("cuda", 0)
+            rng = np.random.default_rng(0)
+            with host.recording():
+                for method, args in _reduction_cases(be, rng).values():
+                    getattr(be, method)(*args)
+                for name, args in _elementwise_cases(rng).values():
+                    be.ew(name, *args)
+                x = rng.standard_normal(1001)
+                for dtype in (np.float32, np.float64):
+                    be.dropout_fwd(x.astype(dtype), 0.25, 7, 0)
+                    be.dropout_bwd(x.astype(dtype), x > 0, 0.25)
+                    for kind in ("uniform", "normal"):
+                        from gradgpu.backend.cuda.random_kernels import PhiloxStream
+
+                        getattr(be, kind)(PhiloxStream(5), (3, 7), dtype)
+            recorded = len(host._wanted)
+            host.build()  # compiles; raises with NVRTC's log on any error or warning
+    finally:
+        kernel_files._FUNCTIONS.clear()
+        for b in builders:
+            b.cache_clear()
+    assert recorded > 150  # the elementwise table alone is 79 entries x 2-3 dtypes
