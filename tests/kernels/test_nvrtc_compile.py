@@ -120,3 +120,28 @@ def test_every_string_built_kernel_compiles_with_nvrtc():
         for b in builders:
             b.cache_clear()
     assert recorded > 150  # the elementwise table alone is 79 entries x 2-3 dtypes
+
+
+def test_the_float16_elementwise_kernels_compile_with_nvrtc():
+    """The float16 variant of every elementwise entry: the backend's exact operation (computed
+    in float, stored through ``(T)``) with T standing for CuPy's float16 — here cuda_fp16.h's
+    ``__half``, which like CuPy's class converts to and from float."""
+    from gradgpu.backend.elementwise_spec import ELEMENTWISE
+
+    bodies = []
+    for k, spec in enumerate(ELEMENTWISE.values()):
+        params = spec.inputs + spec.scalars
+        loads = [f"T {p} = ((const T*)ins[{j}])[i];" for j, p in enumerate(params)]
+        stores = [f"T& {o} = ((T*)outs[{j}])[i];" for j, o in enumerate(spec.outputs)]
+        bodies.append(
+            f'extern "C" __global__ void half_{k}(void** ins, void** outs, long long n) {{\n'
+            f"  typedef __half T;\n"
+            f"  for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < n; "
+            f"i += gridDim.x * blockDim.x) {{\n    " + " ".join(loads + stores)
+            + f"\n    {elementwise._operation(spec, 'float')};\n  }}\n}}\n")
+    source = ("#include <cuda_fp16.h>\n" + kernel_files.preamble("elementwise.cuh") + "\n"
+              + "".join(bodies))
+    for arch in nvrtc.ARCHS:
+        ptx = nvrtc.compile_ptx(source, _options(kernel_files.COMPILE_OPTIONS, arch),
+                                "half_kernels.cu")
+        assert ptx.count(".entry half_") == len(ELEMENTWISE)
