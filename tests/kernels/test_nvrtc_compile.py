@@ -29,7 +29,7 @@ import gradgpu
 from gradgpu.backend.cuda import elementwise, kernel_files
 from gradgpu.backend.cuda.backend import CudaBackend
 
-from . import nvcc, nvrtc
+from . import host_cupy, nvcc, nvrtc
 from .host_cupy import HostKernels, fake_cupy
 from .test_cuda_glue_host import _elementwise_cases, _reduction_cases
 
@@ -77,8 +77,10 @@ class _CompileOnly:
 
 def _compile_device_text(text: str) -> _CompileOnly:
     """The stand-in's kernel text (preamble, then one ``extern "C"`` loop per recorded kernel
-    and dtype) compiled as device code with the options the backend gives CuPy."""
-    device_text = text.replace('extern "C" void ', 'extern "C" __device__ void ')
+    and dtype) compiled as device code with the options the backend gives CuPy (float16 is
+    cuda_fp16.h's ``__half``, standing for CuPy's float16 class)."""
+    device_text = "#include <cuda_fp16.h>\n" + text.replace('extern "C" void ',
+                                                           'extern "C" __device__ void ')
     assert device_text.count("__device__ void ") == text.count('extern "C" void ')
     for arch in nvrtc.ARCHS:
         nvrtc.compile_ptx(device_text, _options(kernel_files.COMPILE_OPTIONS, arch),
@@ -86,7 +88,8 @@ def _compile_device_text(text: str) -> _CompileOnly:
     return _CompileOnly()
 
 
-def test_every_string_built_kernel_compiles_with_nvrtc():
+def test_every_string_built_kernel_compiles_with_nvrtc(monkeypatch):
+    monkeypatch.setitem(host_cupy._CTYPES, np.dtype(np.float16), "__half")
     host = HostKernels(_compile_device_text)
     cp = fake_cupy(host)
     builders = (kernel_files.elementwise_kernel, kernel_files.reduction_kernel,
@@ -105,6 +108,10 @@ def test_every_string_built_kernel_compiles_with_nvrtc():
                     getattr(be, method)(*args)
                 for name, args in _elementwise_cases(rng).values():
                     be.ew(name, *args)
+                half = rng.standard_normal((3, 5)).astype(np.float16)
+                for method in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+                               "reduce_prod"):  # float16 reductions accumulate in float
+                    getattr(be, method)(half, (1,), False)
                 x = rng.standard_normal(1001)
                 for dtype in (np.float32, np.float64):
                     be.dropout_fwd(x.astype(dtype), 0.25, 7, 0)
@@ -114,12 +121,14 @@ def test_every_string_built_kernel_compiles_with_nvrtc():
 
                         getattr(be, kind)(PhiloxStream(5), (3, 7), dtype)
             recorded = len(host._wanted)
+            halves = sum(np.dtype(np.float16) in tmap.values() for _, tmap in host._wanted.values())
             host.build()  # compiles; raises with NVRTC's log on any error or warning
     finally:
         kernel_files._FUNCTIONS.clear()
         for b in builders:
             b.cache_clear()
     assert recorded > 150  # the elementwise table alone is 79 entries x 2-3 dtypes
+    assert halves >= 4  # float16 sum/mean/max/min/prod kernels among them
 
 
 def test_the_float16_elementwise_kernels_compile_with_nvrtc():
