@@ -154,3 +154,31 @@ def test_the_float16_elementwise_kernels_compile_with_nvrtc():
         ptx = nvrtc.compile_ptx(source, _options(kernel_files.COMPILE_OPTIONS, arch),
                                 "half_kernels.cu")
         assert ptx.count(".entry half_") == len(ELEMENTWISE)
+
+
+def test_the_backend_hands_cupy_the_options_compiled_here(monkeypatch):
+    """What this file compiles is what the backend passes: RawModule gets RAW_MODULE_OPTIONS
+    (with -default-device), the string-built kernels COMPILE_OPTIONS."""
+    seen = {}
+
+    class _Recorder:
+        def __init__(self, *args, **kwargs):
+            seen[type(self).__name__] = kwargs.get("options")
+
+    cp = types.SimpleNamespace(**{n: type(n, (_Recorder,), {}) for n in (
+        "RawModule", "ElementwiseKernel", "ReductionKernel")})
+    monkeypatch.setattr(kernel_files, "require_cuda", lambda what="": cp)
+    for b in (kernel_files.raw_module, kernel_files.elementwise_kernel,
+              kernel_files.reduction_kernel):
+        b.cache_clear()
+    try:
+        kernel_files.raw_module("softmax.cu")
+        kernel_files.elementwise_kernel("T x", "T y", "y = x", "copy")
+        kernel_files.reduction_kernel("T x", "T y", "x", "a + b", "y = a", "0", "sum")
+    finally:
+        for b in (kernel_files.raw_module, kernel_files.elementwise_kernel,
+                  kernel_files.reduction_kernel):
+            b.cache_clear()
+    assert seen["RawModule"] == kernel_files.RAW_MODULE_OPTIONS
+    assert "-default-device" in kernel_files.RAW_MODULE_OPTIONS
+    assert seen["ElementwiseKernel"] == seen["ReductionKernel"] == kernel_files.COMPILE_OPTIONS
