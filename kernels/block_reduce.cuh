@@ -118,6 +118,12 @@ GG_HD i64 row_base(i64 r, i64 n, i64 inner) {
 }
 
 #ifdef __CUDACC__
+// The row kernels' entry points. They are launched with up to 1024 threads per block
+// (block_kernels._launch_rows); the bound keeps the compiler within the registers such a block
+// may use (64 per thread), which float64 cross entropy otherwise exceeds on sm_90 (72: the
+// launch would fail). tests/kernels/test_nvrtc_compile.py checks every kernel's registers.
+#define GG_ROW_KERNEL extern "C" __global__ __launch_bounds__(1024)
+
 // Grid-stride loops: the first index of this thread and the step (the grid need not cover n).
 __device__ __forceinline__ i64 grid_thread() { return i64(blockIdx.x) * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ i64 grid_threads() { return i64(gridDim.x) * blockDim.x; }

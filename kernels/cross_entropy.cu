@@ -37,17 +37,17 @@ __device__ void cross_entropy_bwd(const T* g, const T* x, const typename acc_of<
 }  // namespace gg
 
 #define GG_CROSS_ENTROPY(fwd, bwd, T, A)                                                      \
-    extern "C" __global__ void fwd(const T* x, const gg::i64* target, const T* weight,        \
-                                   int has_weight, gg::i64 outer, gg::i64 n, gg::i64 inner,   \
-                                   gg::i64 ignore_index, double label_smoothing, T* loss,     \
-                                   A* lse, T* wt) {                                           \
+    GG_ROW_KERNEL void fwd(const T* x, const gg::i64* target, const T* weight,                \
+                           int has_weight, gg::i64 outer, gg::i64 n, gg::i64 inner,           \
+                           gg::i64 ignore_index, double label_smoothing, T* loss,             \
+                           A* lse, T* wt) {                                                   \
         gg::cross_entropy_fwd<T>(x, target, weight, has_weight, outer, n, inner, ignore_index, \
                                  label_smoothing, loss, lse, wt);                             \
     }                                                                                         \
-    extern "C" __global__ void bwd(const T* g, const T* x, const A* lse,                      \
-                                   const gg::i64* target, const T* weight, int has_weight,    \
-                                   gg::i64 outer, gg::i64 n, gg::i64 inner,                   \
-                                   gg::i64 ignore_index, double label_smoothing, T* dx) {     \
+    GG_ROW_KERNEL void bwd(const T* g, const T* x, const A* lse,                              \
+                           const gg::i64* target, const T* weight, int has_weight,            \
+                           gg::i64 outer, gg::i64 n, gg::i64 inner,                           \
+                           gg::i64 ignore_index, double label_smoothing, T* dx) {             \
         gg::cross_entropy_bwd<T>(g, x, lse, target, weight, has_weight, outer, n, inner,      \
                                  ignore_index, label_smoothing, dx);                          \
     }

@@ -24,12 +24,12 @@ __device__ void layer_norm_bwd(const T* g, const T* xhat, const T* rstd, T* dx, 
 }  // namespace gg
 
 #define GG_LAYER_NORM(fwd, bwd, T)                                                            \
-    extern "C" __global__ void fwd(const T* x, T* xhat, T* rstd, gg::i64 rows, gg::i64 n,    \
-                                   double eps) {                                              \
+    GG_ROW_KERNEL void fwd(const T* x, T* xhat, T* rstd, gg::i64 rows, gg::i64 n,             \
+                           double eps) {                                                      \
         gg::layer_norm_fwd<T>(x, xhat, rstd, rows, n, eps);                                   \
     }                                                                                         \
-    extern "C" __global__ void bwd(const T* g, const T* xhat, const T* rstd, T* dx,          \
-                                   gg::i64 rows, gg::i64 n) {                                 \
+    GG_ROW_KERNEL void bwd(const T* g, const T* xhat, const T* rstd, T* dx,                   \
+                           gg::i64 rows, gg::i64 n) {                                         \
         gg::layer_norm_bwd<T>(g, xhat, rstd, dx, rows, n);                                    \
     }
 

@@ -25,14 +25,14 @@ __device__ void softmax_bwd(const T* g, const T* y, T* dx, i64 outer, i64 n, i64
 
 }  // namespace gg
 
-#define GG_SOFTMAX_FWD(name, LOG, T)                                                         \
-    extern "C" __global__ void name(const T* x, T* y, gg::i64 outer, gg::i64 n,               \
-                                    gg::i64 inner) {                                          \
+#define GG_SOFTMAX_FWD(name, LOG, T)                                                          \
+    GG_ROW_KERNEL void name(const T* x, T* y, gg::i64 outer, gg::i64 n,                       \
+                            gg::i64 inner) {                                                  \
         gg::softmax_fwd<LOG, T>(x, y, outer, n, inner);                                       \
     }
-#define GG_SOFTMAX_BWD(name, LOG, T)                                                         \
-    extern "C" __global__ void name(const T* g, const T* y, T* dx, gg::i64 outer, gg::i64 n,  \
-                                    gg::i64 inner) {                                          \
+#define GG_SOFTMAX_BWD(name, LOG, T)                                                          \
+    GG_ROW_KERNEL void name(const T* g, const T* y, T* dx, gg::i64 outer, gg::i64 n,          \
+                            gg::i64 inner) {                                                  \
         gg::softmax_bwd<LOG, T>(g, y, dx, outer, n, inner);                                   \
     }
 

@@ -23,7 +23,8 @@ from .nvcc import KERNEL_DIR, nvcc_path
 
 pytestmark = pytest.mark.skipif(nvcc_path() is None, reason="nvcc is not installed")
 
-_ENTRY = re.compile(r'extern "C" (?:__global__|__attribute__\(\(global\)\)) void '
+_ENTRY = re.compile(r'extern "C" (?:__global__|__attribute__\(\(global\)\))'
+                    r"(?: __attribute__\(\(launch_bounds\(\d+\)\)\))? void "
                     r"(gradgpu_\w+)\s*\(([^)]*)\)")
 _SCALARS = {"float": np.float32, "double": np.float64, "int": np.int32,
             "long long": np.int64, "gg::i64": np.int64, "i64": np.int64,

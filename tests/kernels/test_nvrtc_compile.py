@@ -64,7 +64,8 @@ def _entry_points(filename: str) -> set[str]:
     text = subprocess.run([nvcc.nvcc_path(), "-E", "-x", "cu", "-std=c++17",
                            f"-I{nvcc.KERNEL_DIR}", str(nvcc.KERNEL_DIR / filename)],
                           capture_output=True, text=True, check=True).stdout
-    return set(re.findall(r'extern "C" (?:__global__|__attribute__\(\(global\)\)) void '
+    return set(re.findall(r'extern "C" (?:__global__|__attribute__\(\(global\)\))'
+                          r"(?: __attribute__\(\(launch_bounds\(\d+\)\)\))? void "
                           r"(gradgpu_\w+)\s*\(", " ".join(text.split())))
 
 
@@ -182,3 +183,50 @@ def test_the_backend_hands_cupy_the_options_compiled_here(monkeypatch):
     assert seen["RawModule"] == kernel_files.RAW_MODULE_OPTIONS
     assert "-default-device" in kernel_files.RAW_MODULE_OPTIONS
     assert seen["ElementwiseKernel"] == seen["ReductionKernel"] == kernel_files.COMPILE_OPTIONS
+
+
+# The most threads per block each file's kernels are launched with: the row kernels up to 1024
+# (block_kernels._launch_rows), everything else 256 (kernel_files.launch_1d, optim_kernels.BLOCK,
+# reductions' arg_reduce).
+_MAX_BLOCK = {"softmax.cu": 1024, "cross_entropy.cu": 1024, "layer_norm.cu": 1024}
+_REGISTERS_PER_BLOCK = 65536  # sm_80 and sm_90
+_STATIC_SHARED = 48 * 1024
+
+
+def _ptxas():
+    for toolkit in nvrtc._toolkits():
+        path = toolkit / "bin" / "ptxas"
+        if path.is_file():
+            return str(path)
+    return None
+
+
+@pytest.mark.parametrize("arch", nvrtc.ARCHS)
+@pytest.mark.parametrize("filename", RAW_MODULES)
+def test_every_raw_module_kernel_fits_its_largest_launch(filename, arch, tmp_path):
+    """ptxas's register and shared-memory counts for each kernel (as the driver will place the
+    PTX CuPy gets from NVRTC): a block of the largest size we launch must fit in an SM."""
+    ptxas = _ptxas()
+    if ptxas is None:
+        pytest.skip("ptxas (CUDA toolkit) not found")
+    ptx = nvrtc.compile_ptx(kernel_files.expanded_source(filename),
+                            _options(kernel_files.RAW_MODULE_OPTIONS, arch), filename)
+    (tmp_path / "k.ptx").write_text(ptx)
+    sm = arch.replace("compute_", "sm_")
+    log = subprocess.run([ptxas, f"-arch={sm}", "-v", str(tmp_path / "k.ptx"), "-o",
+                          str(tmp_path / "k.cubin")], capture_output=True, text=True, check=True)
+    block = _MAX_BLOCK.get(filename, 256)
+    kernel, seen = None, 0
+    for line in log.stderr.splitlines():
+        name = re.search(r"Compiling entry function '(\w+)'", line)
+        if name:
+            kernel = name.group(1)
+        used = re.search(r"Used (\d+) registers", line)
+        if used:
+            seen += 1
+            regs = int(used.group(1))
+            assert regs * block <= _REGISTERS_PER_BLOCK, \
+                f"{kernel} ({sm}): {regs} registers x {block} threads do not fit one block"
+            smem = re.search(r"(\d+) bytes smem", line)
+            assert smem is None or int(smem.group(1)) <= _STATIC_SHARED, (kernel, line)
+    assert seen >= len(_entry_points(filename)), log.stderr
