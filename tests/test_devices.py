@@ -120,6 +120,7 @@ class _FakeCupy:
 )
 def test_each_cause_gets_its_own_message(monkeypatch, fake, expected):
     monkeypatch.setattr(cuda.runtime, "_import_cupy", lambda: fake)
+    monkeypatch.setattr(cuda.runtime, "driver_installed", lambda: True)
     reason = cuda.unavailable_reason()
     for pattern in expected:
         assert re.search(pattern, reason), (pattern, reason)
@@ -422,3 +423,16 @@ def test_only_0_d_cpu_tensors_join_a_cuda_op():
         gradgpu.ones(3, device="cuda") + gradgpu.ones(1)
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         gradgpu.ones(3) + gradgpu.tensor(1.0, device="cuda")
+
+
+def test_no_driver_at_all_is_not_called_an_old_driver(monkeypatch):
+    """CUDA reports cudaErrorInsufficientDriver when libcuda is missing altogether (what CuPy
+    14.2 says on a machine without an NVIDIA driver): the message must not ask for an update."""
+    fake = _FakeCupy(_FakeRuntime(error=RuntimeError(
+        "cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime "
+        "version")))
+    monkeypatch.setattr(cuda.runtime, "_import_cupy", lambda: (fake, None))
+    monkeypatch.setattr(cuda.runtime, "driver_installed", lambda: False)
+    reason = cuda.unavailable_reason()
+    assert reason.startswith("no NVIDIA driver is installed") and "too old" not in reason
+

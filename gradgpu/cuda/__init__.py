@@ -7,8 +7,8 @@ the CUDA random generators (``manual_seed``...) and the memory statistics of CuP
 
 Without a usable GPU, ``is_available()`` is False and ``device_count()`` 0; functions that PyTorch
 makes safe to call there (seeding, memory counters, ``empty_cache``) do nothing or return 0, and
-the others raise a RuntimeError naming the cause (CuPy missing, no device, driver too old) and
-what to install. The CuPy calls live in ``gradgpu.backend.cuda.device_api``.
+the others raise a RuntimeError naming the cause (CuPy missing, no device, no driver, driver too
+old) and what to install. The CuPy calls live in ``gradgpu.backend.cuda.device_api``.
 """
 
 from __future__ import annotations

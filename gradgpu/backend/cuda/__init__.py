@@ -1,6 +1,6 @@
 """The CUDA backend: arrays are CuPy arrays on an NVIDIA GPU; the only package importing cupy.
 
-- ``runtime``: is CUDA usable, and if not, why (CuPy missing, no device, driver too old).
+- ``runtime``: is CUDA usable, and if not, why (CuPy missing, no device, no driver, driver too old).
 - ``kernel_files``: finds the CUDA C source in ``kernels/`` and builds memoized kernel objects.
 - ``backend``: ``CudaBackend``, composed of the kernel mixins (``elementwise``, ``block_kernels``,
   ``random_kernels``, ``optim_kernels``) over the ``ArrayKernels`` reference.

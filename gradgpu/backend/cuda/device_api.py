@@ -4,7 +4,7 @@ foreign GPU arrays.
 
 The public packages hold no CuPy code: they parse PyTorch-style arguments and call these
 functions, which get CuPy through ``require_cuda`` and so raise the one clear error (CuPy missing,
-no device, driver too old, with what to install) when CUDA is unusable.
+no device, no driver, driver too old, with what to install) when CUDA is unusable.
 
 Two settings are applied once, when gradgpu first imports CuPy (``configure_cupy``):
 

@@ -2,7 +2,7 @@
 
 CuPy is optional. ``import cupy`` can succeed on a machine with no usable GPU, so availability
 is decided by ``cupy.is_available()`` and, when it is False, ``unavailable_reason()`` says which of
-the three usual causes applies (CuPy missing, no device, driver too old) and what to do.
+the usual causes applies (CuPy missing, no device, no driver, driver too old) and what to do.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ def unavailable_reason() -> str | None:
     except Exception as exc:  # CUDARuntimeError
         text = str(exc)
         if "InsufficientDriver" in text or "driver version is insufficient" in text:
+            if not driver_installed():  # CUDA says "insufficient" when there is no driver at all
+                return (f"no NVIDIA driver is installed ({text}); run on a machine with an "
+                        f"NVIDIA GPU and its driver")
             return (
                 f"the NVIDIA driver is too old for this CuPy build ({text}); update the driver, "
                 f"or install the CuPy wheel for an older CUDA ({_INSTALL_HINT})"
@@ -63,6 +66,19 @@ def unavailable_reason() -> str | None:
         return "no CUDA device was found; run on a machine with an NVIDIA GPU"
     _usable_cupy = cupy
     return None
+
+
+def driver_installed() -> bool:
+    """Whether the NVIDIA driver's CUDA library loads (libcuda.so.1 / nvcuda.dll)."""
+    import ctypes
+    import sys
+
+    name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
 
 
 def cupy_installed() -> bool:
