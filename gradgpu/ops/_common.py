@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from ..autograd.grad_mode import _state
 from ..backend import backend_of
 from ..tensor import Tensor, _wrap_dim
 
@@ -74,6 +75,21 @@ def same_device(op: str, *tensors) -> None:
             first = t
         elif _other_device(first._data, t._data):
             raise device_mismatch(op, first.device, t.device)
+
+
+def fused_ok(g, *saved) -> bool:
+    """Whether a backward may work on the raw arrays (a fused per-element kernel, or the array
+    op itself with no node): no graph is being built (the engine runs backward with grad mode =
+    create_graph; with it on, a graph is needed only when g or a saved tensor requires grad)
+    and every saved tensor has g's dtype (a kernel takes one type T). ``saved`` may hold
+    numbers (a tensor-by-number op)."""
+    enabled = _state.enabled
+    dtype = g._data.dtype
+    for s in saved:
+        if type(s) is Tensor or isinstance(s, Tensor):
+            if s._data.dtype != dtype or enabled and s._requires_grad:
+                return False
+    return not (enabled and g._requires_grad)
 
 
 def _is_cpu_scalar(data) -> bool:

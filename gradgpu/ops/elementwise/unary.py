@@ -5,23 +5,8 @@ each is a ``Function`` class that ``_unary`` builds from its row of the per-elem
 from __future__ import annotations
 
 from ...autograd.function import Function
-from ...autograd.grad_mode import _state
 from ...backend.elementwise_spec import ELEMENTWISE
-from .._common import Tensor, backend_of, float_dtype_of, zeros_like
-
-
-def fused_ok(g, *saved) -> bool:
-    """Whether a backward may run its fused per-element kernel on the raw arrays: no graph is
-    being built (the engine runs backward with grad mode = create_graph; with it on, a graph is
-    needed only when g or a saved tensor requires grad) and every saved tensor has g's dtype
-    (a kernel takes one type T). ``saved`` may hold numbers (a tensor-by-number op)."""
-    enabled = _state.enabled
-    dtype = g._data.dtype
-    for s in saved:
-        if type(s) is Tensor or isinstance(s, Tensor):
-            if s._data.dtype != dtype or enabled and s._requires_grad:
-                return False
-    return not (enabled and g._requires_grad)
+from .._common import Tensor, backend_of, float_dtype_of, fused_ok, zeros_like
 
 
 # ---- unary ops ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Function
-from .._common import Tensor, same_device, wrap_dim, xp_of
+from .._common import Tensor, fused_ok, same_device, wrap_dim, xp_of
 from .slicing import _slice
 from .views import _shape_arg, expand, reshape, unsqueeze
 
@@ -128,11 +128,15 @@ class Cat(Function):
     def backward(ctx, g):
         grads = [None, None, None]
         start = 0
+        direct = fused_ok(g)  # no graph to build: views of g's array, no nodes
+        lead = (slice(None),) * ctx.dim
         for size in ctx.sizes:
             if size is None:  # a skipped legacy empty tensor: its gradient is empty too
                 grads.append(Tensor._make(xp_of(g).zeros((0,), dtype=g._data.dtype)))
                 continue
-            grads.append(_slice(g, ctx.dim, slice(start, start + size)))
+            part = slice(start, start + size)
+            grads.append(Tensor._make(g._data[lead + (part,)]) if direct
+                         else _slice(g, ctx.dim, part))
             start += size
         return tuple(grads)
 

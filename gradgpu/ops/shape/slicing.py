@@ -4,7 +4,7 @@ backward ``SliceScatter`` is itself differentiable."""
 from __future__ import annotations
 
 from ...autograd.function import Function
-from .._common import Tensor, wrap_dim, xp_of
+from .._common import Tensor, backend_of, fused_ok, wrap_dim
 from .views import _as_view
 
 
@@ -20,7 +20,16 @@ class Slice(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if fused_ok(g):  # no graph to build: the scatter on the arrays, no node
+            return Tensor._make(_scatter_slice(g._data, ctx.in_shape, ctx.key)), None
         return SliceScatter.apply(g, ctx.in_shape, ctx.key), None
+
+
+def _scatter_slice(g, shape, key):
+    """zeros(shape) with the array g written at key (g's array library and dtype)."""
+    out = backend_of(g).xp.zeros(shape, dtype=g.dtype)
+    out[key] = g
+    return out
 
 
 class SliceScatter(Function):
@@ -29,9 +38,7 @@ class SliceScatter(Function):
     @staticmethod
     def forward(ctx, g, shape, key):
         ctx.key = key
-        out = xp_of(g).zeros(shape, dtype=g._data.dtype)
-        out[key] = g._data
-        return out
+        return _scatter_slice(g._data, shape, key)
 
     @staticmethod
     def backward(ctx, gg):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Function
-from .._common import Tensor, wrap_dim
+from .._common import Tensor, fused_ok, wrap_dim
 
 
 def _as_view(out, x):
@@ -56,6 +56,8 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if fused_ok(g):  # no graph to build: the array reshaped, no node
+            return Tensor._make(g._data.reshape(ctx.in_shape)), None
         return reshape(g, ctx.in_shape), None
 
 
