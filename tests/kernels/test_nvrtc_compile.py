@@ -11,9 +11,13 @@ lambdas (this test found that the block kernels' lambdas needed ``-default-devic
 - every ``ElementwiseKernel``/``ReductionKernel`` the backend builds from strings (the
   elementwise table, the reductions, dropout, the random fills), recorded through the host
   stand-in of test_cuda_glue_host.py: its preamble and one-line operations, in a device
-  function per kernel and dtype, with the backend's options. CuPy's own kernel wrapper
-  (CArray indexing, its float16 class) is not reproduced: it is CuPy's, compiled by every CuPy
-  user.
+  function per kernel and dtype, with the backend's options (float16 as ``__half``);
+- each RawModule kernel's registers and static shared memory (ptxas on the NVRTC PTX) against
+  the largest block we launch it with (this found float64 cross entropy too big for a
+  1024-thread block on sm_90).
+
+CuPy's own wrapper around the string-built kernels (CArray indexing, its float16 class) is
+compiled by ``cupy_codegen_check.py`` where CuPy is installed (a manual check, not CI).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import pytest
 import gradgpu
 from gradgpu.backend.cuda import elementwise, kernel_files
 from gradgpu.backend.cuda.backend import CudaBackend
+from gradgpu.backend.cuda.random_kernels import PhiloxStream
+from gradgpu.backend.elementwise_spec import ELEMENTWISE
 
 from . import host_cupy, nvcc, nvrtc
 from .host_cupy import HostKernels, fake_cupy
@@ -118,8 +124,6 @@ def test_every_string_built_kernel_compiles_with_nvrtc(monkeypatch):
                     be.dropout_fwd(x.astype(dtype), 0.25, 7, 0)
                     be.dropout_bwd(x.astype(dtype), x > 0, 0.25)
                     for kind in ("uniform", "normal"):
-                        from gradgpu.backend.cuda.random_kernels import PhiloxStream
-
                         getattr(be, kind)(PhiloxStream(5), (3, 7), dtype)
             recorded = len(host._wanted)
             halves = sum(np.dtype(np.float16) in tmap.values() for _, tmap in host._wanted.values())
@@ -136,8 +140,6 @@ def test_the_float16_elementwise_kernels_compile_with_nvrtc():
     """The float16 variant of every elementwise entry: the backend's exact operation (computed
     in float, stored through ``(T)``) with T standing for CuPy's float16 — here cuda_fp16.h's
     ``__half``, which like CuPy's class converts to and from float."""
-    from gradgpu.backend.elementwise_spec import ELEMENTWISE
-
     bodies = []
     for k, spec in enumerate(ELEMENTWISE.values()):
         params = spec.inputs + spec.scalars
