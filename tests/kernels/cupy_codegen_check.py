@@ -12,7 +12,9 @@ tied to the CuPy version it was written for (14.2) and stays out of CI, where Cu
     /tmp/cupyenv/bin/pip install cupy-cuda13x "nvidia-cuda-nvrtc==13.0.*" numpy pytest
     /tmp/cupyenv/bin/python tests/kernels/cupy_codegen_check.py    # from the repository root
 
-Prints how many kernels compiled and every failure with NVRTC's log; exit status 1 on any.
+Also compiles every RawModule source with CuPy's full option list (its CCCL and header
+folders around ours). Prints the counts and every failure with NVRTC's log; exit status 1 on
+any.
 """
 
 from __future__ import annotations
@@ -145,6 +147,14 @@ def _recorded_kernels() -> list[tuple[str, str]]:
     return out
 
 
+def _raw_modules() -> list[tuple[str, str, tuple]]:
+    """Every RawModule source with CuPy's option list around the backend's (RawModule compiles
+    with prepend_cupy_headers=False: the source is ours alone)."""
+    options = cupy_core.assemble_cupy_compiler_options(kernel_files.RAW_MODULE_OPTIONS)
+    return [(path.name, kernel_files.expanded_source(path.name), options)
+            for path in sorted(kernel_files.kernel_dir().glob("*.cu"))]
+
+
 def main() -> int:
     lib, missing = nvrtc.library()
     if lib is None:
@@ -157,8 +167,16 @@ def main() -> int:
             _compile(code, label.split()[0])
         except AssertionError as exc:
             failures.append(f"{label}:\n{exc}")
-    print(f"CuPy {cupy.__version__}, NVRTC {nvrtc.version()}: {len(kernels) - len(failures)} of "
-          f"{len(kernels)} kernels compiled")
+    modules = _raw_modules()
+    for name, source, options in modules:
+        for arch in nvrtc.ARCHS:
+            try:
+                nvrtc.compile_ptx(source, (*options, f"-arch={arch}"), name)
+            except AssertionError as exc:
+                failures.append(f"RawModule {name} {arch}:\n{exc}")
+    print(f"CuPy {cupy.__version__}, NVRTC {nvrtc.version()}: {len(kernels)} string-built "
+          f"kernels and {len(modules)} RawModules x {len(nvrtc.ARCHS)} architectures, "
+          f"{len(failures)} failures")
     for failure in failures:
         print(failure)
     return 1 if failures else 0
