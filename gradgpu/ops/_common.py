@@ -160,8 +160,11 @@ def binary_arrays(a, b, op: str):
     if a_is_t and b_is_t:
         ad, bd = a._data, b._data
         if type(ad) is not _ndarray or type(bd) is not _ndarray:
-            check_devices(op, a, b)  # a 0-d CPU tensor joins an op on another device
-            ad, bd = to_common_device(ad, bd)
+            if type(ad) is type(bd):  # both on devices (the hot GPU case): one device check
+                same_device(op, a, b)
+            else:  # host and device: a 0-d CPU tensor joins, anything else is refused
+                check_devices(op, a, b)
+                ad, bd = to_common_device(ad, bd)
         if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
             return ad, bd
         rt = _dtypes.result_type(a, b).np
