@@ -13,7 +13,15 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.grad_mode import no_grad
 from . import elementwise as ew
-from ._common import Tensor, backend_of, binary_arrays, check_tensor, same_device, xp_of
+from ._common import (
+    Tensor,
+    backend_of,
+    binary_arrays,
+    check_tensor,
+    fused_ok,
+    same_device,
+    xp_of,
+)
 from .linalg import folded_matmul, matmul
 from .reduction import sum as _sum
 
@@ -98,6 +106,9 @@ class Linear(Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need = ctx.needs_input_grad
+        gd, xd, wd = g._data, x._data, weight._data
+        if type(gd) is type(xd) is type(wd) and fused_ok(g, x, weight):
+            return _linear_grads_on_arrays(gd, xd, wd, need, ctx.has_bias)
         gx = matmul(g, weight) if need[0] else None
         gw = gb = None
         if need[1]:
@@ -107,6 +118,20 @@ class Linear(Function):
         if ctx.has_bias and need[2]:
             gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb
+
+
+def _linear_grads_on_arrays(g, x, w, need, has_bias):
+    """Linear's three gradients straight from the arrays, with no graph to build: the same
+    products and sum as the differentiable formulas, without a node for each."""
+    xp = backend_of(g).xp
+    gx = Tensor._make(folded_matmul(xp, g, w)) if need[0] else None
+    gw = gb = None
+    if need[1]:
+        gw = Tensor._make(xp.matmul(g.reshape(-1, g.shape[-1]).T, x.reshape(-1, x.shape[-1])))
+    if has_bias and need[2]:
+        gb = Tensor._make(backend_of(g).reduce_sum(g, tuple(range(g.ndim - 1)), False)
+                          if g.ndim > 1 else g)
+    return gx, gw, gb
 
 
 # ---- embedding ------------------------------------------------------------------------------
