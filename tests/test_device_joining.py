@@ -160,3 +160,14 @@ def test_only_0_d_cpu_tensors_join(gpu, op):
             "add": lambda: x + cpu_vector}[op]
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         call()
+
+
+def test_index_bounds_reads_both_bounds_of_a_device_array(gpu):
+    from gradgpu.ops._common import index_bounds
+
+    idx = gpu([3.0, -1.0, 7.0])._data.astype(np.int64)
+    assert index_bounds(idx) == (-1, 7)
+    assert all(type(v) is int for v in index_bounds(idx))
+    assert index_bounds(np.array([5, 2])) == (2, 5)
+    with pytest.raises(IndexError, match="index 7 is out of range for num_embeddings 5"):
+        gradgpu.nn.functional.embedding(Tensor._make(idx[2:]), gpu(np.ones((5, 2))))

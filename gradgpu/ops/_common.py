@@ -133,6 +133,15 @@ def to_common_device(*arrays) -> tuple:
     return tuple(be.asarray(a) if type(a) is _ndarray else a for a in arrays)
 
 
+def index_bounds(arr) -> tuple[int, int]:
+    """(min, max) of a non-empty integer array as Python ints, for bounds checks: one
+    device-to-host copy for a GPU array (one sync, not one per bound)."""
+    if type(arr) is _ndarray:
+        return int(arr.min()), int(arr.max())
+    lo, hi = backend_of(arr).xp.stack((arr.min(), arr.max())).tolist()
+    return int(lo), int(hi)
+
+
 def _broadcast_message(op: str, sa, sb) -> str:
     na, nb = len(sa), len(sb)
     for i in range(1, max(na, nb) + 1):

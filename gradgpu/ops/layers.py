@@ -19,6 +19,7 @@ from ._common import (
     binary_arrays,
     check_tensor,
     fused_ok,
+    index_bounds,
     same_device,
     xp_of,
 )
@@ -174,11 +175,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         padding_idx = padding_idx + num if padding_idx < 0 else padding_idx
     xp = xp_of(input)
     if idx.size:
-        bad = (idx < 0) | (idx >= num)
-        if bool(bad.any()):
-            value = int(idx[bad].reshape(-1)[0])
-            raise IndexError(f"embedding(): index {value} is out of range for num_embeddings "
-                             f"{num} (weight {list(weight.shape)})")
+        lo, hi = index_bounds(idx)
+        if lo < 0 or hi >= num:
+            raise IndexError(f"embedding(): index {lo if lo < 0 else hi} is out of range for "
+                             f"num_embeddings {num} (weight {list(weight.shape)})")
     idx = idx.astype(xp.int64, copy=False)
     if max_norm is not None:
         _embedding_renorm(weight, idx, float(max_norm), float(norm_type))

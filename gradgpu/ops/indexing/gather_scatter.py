@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Function
-from .._common import Tensor, backend_of, same_device, wrap_dim, xp_of
+from .._common import Tensor, backend_of, index_bounds, same_device, wrap_dim, xp_of
 from ..shape import SliceScatter, expand, reshape
 from .subscript import getitem
 
@@ -46,7 +46,7 @@ def _check_along_dim(op: str, input, dim, index, src=None) -> int:
                     f"from dimension {d}"
                     + (f" and to be no larger than src {list(src.shape)}" if sshape else "")
                 )
-        lo, hi = int(ind.min()), int(ind.max())
+        lo, hi = index_bounds(ind)
         for bad in (lo, hi):
             if not 0 <= bad < xshape[d]:
                 raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {d} "
@@ -215,7 +215,7 @@ def _check_vector_index(op: str, input, dim, index) -> int:
     d = wrap_dim(dim, nd, op)
     size = input._data.shape[d] if nd else 1
     if index._data.size:
-        lo, hi = int(index._data.min()), int(index._data.max())
+        lo, hi = index_bounds(index._data)
         for bad in (lo, hi):
             if not 0 <= bad < size:
                 raise IndexError(f"{op}(): index {bad} is out of range for dimension {d} with "

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from ...backend import NUMPY
-from .._common import Tensor, backend_of, xp_of
+from .._common import Tensor, backend_of, index_bounds, xp_of
 
 _INDEX_DTYPE_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -94,7 +94,7 @@ def _check_int(i: int, d: int, size: int) -> None:
 def _check_array(arr, d: int, size: int) -> None:
     if arr.size == 0:
         return
-    lo, hi = int(arr.min()), int(arr.max())
+    lo, hi = index_bounds(arr)
     if hi >= size:
         _check_int(hi, d, size)
     if lo < -size:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import _dtypes
 from .. import elementwise as ew
-from .._common import Tensor, same_device, xp_of
+from .._common import Tensor, index_bounds, same_device, xp_of
 from ..shape import expand, reshape
 from .keys import _Index
 from .subscript import Index
@@ -82,7 +82,7 @@ def one_hot(tensor, num_classes: int = -1):
     xp = xp_of(tensor)
     num_classes = int(num_classes)
     if arr.size:
-        lo, hi = int(arr.min()), int(arr.max())
+        lo, hi = index_bounds(arr)
         if lo < 0:
             raise RuntimeError(f"one_hot(): Class values must be non-negative (got {lo}).")
         if num_classes == -1:
