@@ -54,8 +54,11 @@ class ReductionReference:
             return xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
 
     def reduce_norm(self, x, p: float, axes, keepdims: bool):
-        """(sum |x|^p)^(1/p) over ``axes`` for finite p > 0."""
+        """(sum |x|^p)^(1/p) over ``axes`` for finite p > 0 (float16 computed in float32, as the
+        CUDA kernel does: its squares overflow and underflow in float16)."""
         xp = self.xp
+        if x.dtype == xp.float16:
+            return self.reduce_norm(x.astype(xp.float32), p, axes, keepdims).astype(xp.float16)
         with self.quiet():
             if p == 2:
                 y = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdims))

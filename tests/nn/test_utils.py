@@ -92,3 +92,16 @@ def test_parameters_to_vector_and_back():
         vector_to_parameters([1.0], lin.parameters())
     with pytest.raises(RuntimeError, match="at least 8"):
         vector_to_parameters(gradgpu.zeros(5), lin.parameters())
+
+
+def test_clip_grad_norm_of_float16_gradients_neither_overflows_nor_underflows():
+    """float16 squares overflow (300^2) and underflow (1e-4^2): norms accumulate in float32, so
+    a float16 gradient next to a float32 one is scaled, not zeroed."""
+    big = nn.Parameter(gradgpu.full((3,), 300.0, dtype=gradgpu.float16))
+    other = nn.Parameter(gradgpu.ones(3))
+    big.grad, other.grad = big.detach().clone(), other.detach().clone()
+    total = nn.utils.clip_grad_norm_([big, other], 1.0)
+    assert abs(total.item() - (3 * 300.0**2 + 3) ** 0.5) < 0.5
+    assert 0.5 < big.grad[0].item() < 0.6 and other.grad[0].item() > 0
+    tiny = gradgpu.full((3,), 1e-4, dtype=gradgpu.float16)
+    assert abs(tiny.norm().item() - 3**0.5 * 1e-4) < 1e-5
