@@ -131,6 +131,19 @@ def test_to_returns_self_when_nothing_changes_and_copies_when_asked():
     assert x.to(gradgpu.tensor([1], dtype=gradgpu.int32)).dtype is gradgpu.int32
 
 
+def test_to_reads_positional_bools_as_non_blocking_then_copy_like_pytorch():
+    t = gradgpu.ones(2)
+    moved = t.to(gradgpu.float64, True)  # non_blocking: never a device index
+    assert moved.dtype == gradgpu.float64 and moved.device.type == "cpu"
+    assert t.to(gradgpu.float32, False, True) is not t  # copy=True
+    assert t.to(gradgpu.float32, True) is t
+    assert t.to(np.float16).dtype == gradgpu.float16
+    with pytest.raises(TypeError, match=r"to\(\) received an invalid combination of arguments"):
+        t.to([1])
+    m = gradgpu.nn.Linear(2, 2).to(gradgpu.float64, True)  # Module.to shares the parser
+    assert m.weight.dtype == gradgpu.float64 and m.weight.device.type == "cpu"
+
+
 def test_to_dtype_is_differentiable_and_casts_grad_back():
     x = gradgpu.tensor([1.0, 2.0], requires_grad=True)
     y = x.double()

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ... import _dtypes
-from ..._device import device as _device
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor
+from ...ops.conversion import parse_to_args
 
 if TYPE_CHECKING:
     from .module import Module
@@ -87,27 +85,7 @@ class ModuleConversion:
 
 
 def _parse_module_to(args, kwargs):
-    """``Module.to`` arguments -> (device or None, dtype or None)."""
-    kwargs = dict(kwargs)
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, _dtypes.dtype):
-            dtype = a
-        elif isinstance(a, bool):
-            continue  # non_blocking passed positionally
-        elif isinstance(a, (str, _device, int)):
-            device = a
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if dtype is not None:
-        dtype = _dtypes.as_dtype(dtype)
-    if device is not None:
-        device = _device(device)
+    """``Module.to`` arguments -> (device or None, dtype or None): Tensor.to's parser (a copy
+    flag means nothing for a module)."""
+    device, dtype, _ = parse_to_args(args, kwargs)
     return device, dtype
