@@ -19,7 +19,7 @@ import copy
 import functools
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
@@ -48,6 +48,11 @@ def _scalar_dtype():
     """dtype of the ``step`` counters: float64 when that is the default dtype, else float32."""
     default = _dtypes.get_default_dtype()
     return default if default is _dtypes.float64 else _dtypes.float32
+
+
+# Group options PyTorch added over time: a state dict without them gets the defaults.
+_LATER_FLAGS = frozenset({"maximize", "foreach", "capturable", "differentiable", "fused",
+                          "decoupled_weight_decay"})
 
 
 def _new_step_counter() -> Tensor:
@@ -286,9 +291,22 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a ``state_dict()``: group options are replaced, state tensors are moved to each
-        parameter's device (and cast to its dtype when floating, except ``step``)."""
+        parameter's device (and cast to its dtype when floating); ``step`` counters stay on the
+        CPU, where every step reads them. A state of another optimizer or of other parameter
+        shapes is refused here, not at the next ``step()``."""
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict() expects the dict of "
+                            f"state_dict() (keys 'state' and 'param_groups'), got "
+                            f"{type(state_dict).__name__}")
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
+        for saved in saved_groups:
+            for flag in _LATER_FLAGS & set(self.defaults):  # absent from older checkpoints
+                saved.setdefault(flag, self.defaults[flag])
+            missing = sorted(set(self.defaults) - set(saved))
+            if missing:
+                raise ValueError(f"loaded state dict does not fit {type(self).__name__}: its "
+                                 f"parameter groups lack {missing}")
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
@@ -300,7 +318,10 @@ class Optimizer:
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
                 if key == "step":
-                    return value
+                    return value.to(device="cpu")
+                if value.dim() and tuple(value.shape) != tuple(param.shape):
+                    raise ValueError(f"loaded state '{key}' has shape {list(value.shape)}, but "
+                                     f"its parameter has shape {list(param.shape)}")
                 if param.is_floating_point():
                     return value.to(dtype=param.dtype, device=param.device)
                 return value.to(device=param.device)

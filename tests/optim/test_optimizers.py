@@ -359,3 +359,25 @@ def test_required_option_and_base_step():
         Bare([w], {"lr": optim.optimizer.required})
     with pytest.raises(NotImplementedError):
         Bare([w], {"lr": 0.1}).step()
+
+
+def test_load_state_dict_refuses_a_state_that_does_not_fit_before_any_step():
+    a, b = gradgpu.nn.Linear(4, 3), gradgpu.nn.Linear(5, 3)
+    adam = optim.Adam(a.parameters())
+    a(gradgpu.ones(2, 4)).sum().backward()
+    adam.step()
+    with pytest.raises(ValueError, match=r"'exp_avg' has shape \[3, 4\], but its parameter has "
+                                         r"shape \[3, 5\]"):
+        optim.Adam(b.parameters()).load_state_dict(adam.state_dict())
+    with pytest.raises(ValueError, match=r"does not fit Adam: its parameter groups lack "
+                                         r"\['amsgrad', 'betas'"):
+        optim.Adam(a.parameters()).load_state_dict(optim.SGD(a.parameters(), lr=0.1).state_dict())
+    with pytest.raises(TypeError, match=r"expects the dict of state_dict\(\)"):
+        adam.load_state_dict([1])
+    # a checkpoint from before a flag existed still loads, with the flag's default
+    old = adam.state_dict()
+    del old["param_groups"][0]["maximize"]
+    fresh = optim.Adam(a.parameters())
+    fresh.load_state_dict(old)
+    assert fresh.param_groups[0]["maximize"] is False
+    assert fresh.state[a.weight]["step"].device.type == "cpu"
