@@ -327,3 +327,17 @@ def test_default_convert():
     assert out["b"][1] == "s" and out["c"] == 1
     strings = np.array(["x"])
     assert default_convert(strings) is strings
+
+
+def test_tensor_dataset_batches_are_one_gather_equal_to_stacked_samples():
+    x, y = gradgpu.randn(23, 3), gradgpu.arange(23)
+    ds = TensorDataset(x, y)
+    for kwargs in ({"batch_size": 5}, {"batch_size": 4, "shuffle": True, "drop_last": True}):
+        gen_a, gen_b = gradgpu.Generator().manual_seed(3), gradgpu.Generator().manual_seed(3)
+        fast = list(DataLoader(ds, generator=gen_a, **kwargs))
+        # a collate_fn of one's own takes the per-sample path: the reference
+        slow = list(DataLoader(ds, generator=gen_b, collate_fn=lambda s: default_collate(s),
+                               **kwargs))
+        assert len(fast) == len(slow) and all(isinstance(b, list) for b in fast)
+        for f, s in zip(fast, slow):
+            assert gradgpu.equal(f[0], s[0]) and gradgpu.equal(f[1], s[1])

@@ -5,8 +5,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 
+import numpy as np
+
+from ..._factories import as_tensor
 from .collate import default_collate, default_convert
-from .dataset import Dataset, IterableDataset
+from .dataset import Dataset, IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info"]
@@ -131,6 +134,13 @@ class DataLoader:
         if not self._auto_collation:
             for index in self.sampler:
                 yield collate(dataset[index])
+            return
+        if type(dataset) is TensorDataset and collate is default_collate:
+            # what stacking the samples would give, as one gather per tensor: no per-sample
+            # indexing (on the GPU, no tiny kernel per sample)
+            for indices in self.batch_sampler:
+                index = as_tensor(np.asarray(indices, dtype=np.int64))
+                yield [t[index] for t in dataset.tensors]
             return
         fetch_many = getattr(dataset, "__getitems__", None)
         for indices in self.batch_sampler:
