@@ -168,7 +168,7 @@ def main(argv=None) -> dict:
     print(f"char-transformer: {len(text)} characters of pydoc text, vocabulary {len(chars)}, "
           f"{n_params} parameters, device {device}")
     print(f"unigram entropy of the text: {entropy:.4f} nats/char (the loss to beat)")
-    bar = common.Progress(args.steps, "train")
+    bar = common.Progress(args.steps - first_step + 1, "train")  # the steps this run takes
     start = time.perf_counter()
     running = None
     for step in range(first_step, args.steps + 1):
@@ -181,7 +181,8 @@ def main(argv=None) -> dict:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
-        running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
+        value = loss.item()  # one device-to-host read per step
+        running = value if running is None else 0.9 * running + 0.1 * value
         bar.update(step - first_step + 1, loss=running)
         if step % args.eval_every == 0 or step == args.steps:
             eval_gen.manual_seed(args.seed)
