@@ -3,6 +3,7 @@ cat's dtype promotion and legacy empty skipping, split sizes, and the error cont
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import gradgpu
@@ -134,3 +135,28 @@ def test_tril_triu_diag_values():
 def test_shape_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("call", [lambda a: a.reshape(2.5, 2), lambda a: a.view(2.0, 3),
+                                  lambda a: a.view(6.0), lambda a: a.expand(6.0),
+                                  lambda a: a.repeat(2.0), lambda a: a.reshape(2, "x")])
+def test_sizes_must_be_ints_not_truncated_floats(call):
+    with pytest.raises(TypeError, match=r"\(\): argument 'size' must be a tuple of ints, but "
+                                        r"found element of type (float|str) at pos [01]"):
+        call(gradgpu.ones(6))
+
+
+def test_sizes_accept_numpy_ints_and_0_d_integer_tensors():
+    a = gradgpu.ones(6)
+    assert a.view(np.int64(2), 3).shape == (2, 3)
+    assert a.reshape(gradgpu.tensor(3), 2).shape == (3, 2)
+
+
+def test_clamp_names_itself_for_bounds_it_cannot_use():
+    with pytest.raises(RuntimeError, match=r"clamp: The size of tensor a \(3\) must match the "
+                                           r"size of tensor b \(2\)"):
+        gradgpu.clamp(gradgpu.ones(3), gradgpu.ones(2))
+    with pytest.raises(TypeError, match=r"clamp\(\): argument 'max' must be a number or a "
+                                        r"Tensor, not str"):
+        gradgpu.clamp(gradgpu.ones(3), max="x")
+    assert gradgpu.ones(2, 3).clamp(min=gradgpu.zeros(3)).shape == (2, 3)

@@ -6,12 +6,17 @@ element, the kernel we would write); maximum/minimum's backward is our fused ``*
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...autograd.function import Function
 from .._common import (
     Tensor,
+    _broadcast_message,
+    _Number,
     backend_of,
     binary_arrays,
     check_devices,
+    check_tensor,
     to_common_device,
     xp_of,
     zeros_like,
@@ -65,6 +70,18 @@ def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be a number or a tensor."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    check_tensor(input, "clamp")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is None or isinstance(bound, _Number):
+            continue
+        if not isinstance(bound, Tensor):
+            raise TypeError(f"clamp(): argument '{name}' must be a number or a Tensor, not "
+                            f"{type(bound).__name__}")
+        try:
+            np.broadcast_shapes(tuple(input.shape), tuple(bound.shape))
+        except ValueError:
+            raise RuntimeError(_broadcast_message("clamp", tuple(input.shape),
+                                                  tuple(bound.shape))) from None
     check_devices("clamp", input, min, max)  # 0-d CPU bounds join a CUDA input
     return Clamp.apply(input, min, max)
 

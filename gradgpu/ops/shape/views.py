@@ -4,8 +4,11 @@ relies on. ``_as_view`` makes an op's result share its input's version counter."
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+from ... import _dtypes
 from ...autograd.function import Function
 from .._common import Tensor, fused_ok, wrap_dim
 
@@ -20,10 +23,19 @@ def _as_view(out, x):
     return out
 
 
-def _shape_arg(shape) -> tuple:
+def _shape_arg(shape, op: str) -> tuple:
+    """Sizes given as ints or as one tuple/list of ints (NumPy ints and 0-d integer tensors
+    count as ints; a float is refused, as PyTorch does, not truncated)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    sizes = []
+    for pos, s in enumerate(shape):
+        try:
+            sizes.append(operator.index(s))
+        except TypeError:
+            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found element "
+                            f"of type {type(s).__name__} at pos {pos}") from None
+    return tuple(sizes)
 
 
 def _infer_shape(shape: tuple, numel: int, op: str, in_shape) -> tuple:
@@ -63,7 +75,8 @@ class Reshape(Function):
 
 def reshape(input, *shape):
     """The same elements in a new shape (-1 infers one dimension)."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size, "reshape", input._data.shape)
+    shape = _infer_shape(_shape_arg(shape, "reshape"), input._data.size, "reshape",
+                         input._data.shape)
     return Reshape.apply(input, shape)
 
 
@@ -74,14 +87,13 @@ def _same(x):
 
 def view(input, *shape):
     """Like reshape, but raises instead of copying for incompatible strides."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
-        from ... import _dtypes
-
+    if len(shape) == 1 and isinstance(shape[0], (_dtypes.dtype, np.dtype, type)):
         dt = _dtypes.as_dtype(shape[0])
         if dt.np != input._data.dtype:
             raise RuntimeError("view(dtype) reinterpretation is not supported; use .to(dtype)")
         return _same(input)
-    shape = _infer_shape(_shape_arg(shape), input._data.size, "view", input._data.shape)
+    shape = _infer_shape(_shape_arg(shape, "view"), input._data.size, "view",
+                         input._data.shape)
     try:
         arr = input._data.view()
         arr.shape = shape  # raises instead of copying when strides do not allow a view
@@ -142,7 +154,7 @@ def _broadcast_to(x, shape):
 
 def expand(input, *sizes):
     """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "expand")
     nd = input._data.ndim
     if len(sizes) < nd:
         raise RuntimeError(
@@ -200,7 +212,7 @@ class Permute(Function):
 
 def permute(input, *dims):
     """Reorder dimensions."""
-    dims = _shape_arg(dims)
+    dims = _shape_arg(dims, "permute")
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
