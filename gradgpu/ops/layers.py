@@ -140,17 +140,21 @@ class Embedding(Function):
     """y = weight[index];  dweight = index_add(zeros, index, g * scale) (zero on padding rows)"""
 
     @staticmethod
-    def forward(ctx, weight, flat, scale):
-        ctx.flat = flat
+    def forward(ctx, weight, idx, scale):
+        ctx.idx = idx  # int64, the input's shape: what backward keeps (not one index per output)
         ctx.scale = scale  # None, or a constant array: padding mask / 1 / frequency
         ctx.w_shape = weight._data.shape
-        return backend_of(weight._data).take_flat(weight._data, flat)
+        # whole rows: on the GPU CuPy's take, the row gather we would write
+        return xp_of(weight).take(weight._data, idx, axis=0)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.scale is not None:
             g = g * Tensor._make(ctx.scale)
-        return ScatterAddFlat.apply(g, ctx.flat, ctx.w_shape), None, None
+        xp = xp_of(g)
+        dim = ctx.w_shape[1]
+        flat = ctx.idx[..., None] * dim + xp.arange(dim)  # for our scatter-add kernel, then freed
+        return ScatterAddFlat.apply(g, flat, ctx.w_shape), None, None
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,
@@ -182,7 +186,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     idx = idx.astype(xp.int64, copy=False)
     if max_norm is not None:
         _embedding_renorm(weight, idx, float(max_norm), float(norm_type))
-    flat = idx[..., None] * dim + xp.arange(dim)
     scale = None
     if padding_idx is not None or scale_grad_by_freq:
         dt = weight._data.dtype
@@ -192,7 +195,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
             scale = scale / counts[idx][..., None].astype(dt)
         if padding_idx is not None:
             scale = scale * (idx != padding_idx)[..., None]
-    return Embedding.apply(weight, flat, scale)
+    return Embedding.apply(weight, idx, scale)
 
 
 def _embedding_renorm(weight, idx, max_norm, norm_type):
