@@ -270,7 +270,8 @@ def fill_(self, value):
                                f"with {value._data.ndim} dimensions.")
         if _state.enabled and (value._requires_grad or self._requires_grad):
             return commit(self, _replace(self, value), "fill_")
-        value = value.item()
+        # the same array library: a broadcast copy on the device, no read back to the host
+        value = value._data if type(value._data) is type(self._data) else value.item()
     if _state.enabled and self._requires_grad:
         return commit(self, _replace(self, value), "fill_")
     self._data[...] = value
