@@ -24,6 +24,18 @@ struct Window2d {
     i64 oh, ow;  // output plane
 };
 
+// A flat element index split into (plane, row, column): over (planes, oh, ow) for outputs,
+// over (planes, H, W) for inputs.
+struct PlanePos {
+    i64 plane, y, x;
+};
+GG_HD PlanePos output_pos(i64 idx, const Window2d& g) {
+    return PlanePos{idx / (g.oh * g.ow), (idx / g.ow) % g.oh, idx % g.ow};
+}
+GG_HD PlanePos input_pos(i64 idx, const Window2d& g) {
+    return PlanePos{idx / (g.H * g.W), (idx / g.W) % g.H, idx % g.W};
+}
+
 // The output position along one axis that reads input position p at kernel offset k, or -1.
 GG_HD i64 window_out(i64 p, i64 k, i64 pad, i64 stride, i64 dil, i64 n_out) {
     const i64 q = p + pad - k * dil;
@@ -49,10 +61,8 @@ template <typename T> GG_HD T im2col_at(const T* x, i64 idx, const Window2d& g, 
 
 // x[idx] of col2im (im2col's adjoint): the sum of every cols entry that reads input pixel idx.
 template <typename T> GG_HD T col2im_at(const T* cols, i64 idx, const Window2d& g) {
-    const i64 w = idx % g.W;
-    idx /= g.W;
-    const i64 h = idx % g.H;
-    const i64 plane = idx / g.H;
+    const PlanePos p = input_pos(idx, g);
+    const i64 plane = p.plane, h = p.y, w = p.x;
     T sum = T(0);
     for (i64 i = 0; i < g.kh; ++i) {
         const i64 oy = window_out(h, i, g.pt, g.sh, g.dh, g.oh);
@@ -70,10 +80,8 @@ template <typename T> GG_HD T col2im_at(const T* cols, i64 idx, const Window2d& 
 // in (i, j) order wins ties, the first NaN wins over any number, padding is never selected.
 template <typename T>
 GG_HD void max_pool_at(const T* x, i64 idx, const Window2d& g, T* best_out, i64* arg_out) {
-    const i64 ox = idx % g.ow;
-    idx /= g.ow;
-    const i64 oy = idx % g.oh;
-    const i64 plane = idx / g.oh;
+    const PlanePos p = output_pos(idx, g);
+    const i64 plane = p.plane, oy = p.y, ox = p.x;
     const T* xp = x + plane * g.H * g.W;
     T best = T(0);
     i64 arg = -1;
@@ -97,10 +105,8 @@ GG_HD void max_pool_at(const T* x, i64 idx, const Window2d& g, T* best_out, i64*
 // dx[idx] of max pooling: the sum of g over the windows containing pixel idx whose max it is.
 template <typename T>
 GG_HD T max_pool_bwd_at(const T* g, const i64* index, i64 idx, const Window2d& geo) {
-    const i64 w = idx % geo.W;
-    idx /= geo.W;
-    const i64 h = idx % geo.H;
-    const i64 plane = idx / geo.H;
+    const PlanePos p = input_pos(idx, geo);
+    const i64 plane = p.plane, h = p.y, w = p.x;
     const i64 me = h * geo.W + w, base = plane * geo.oh * geo.ow;
     T sum = T(0);
     for (i64 i = 0; i < geo.kh; ++i) {
@@ -136,10 +142,8 @@ GG_HD i64 avg_pool_divisor(i64 oy, i64 ox, const Window2d& g, bool count_include
 template <typename T>
 GG_HD T avg_pool_at(const T* x, i64 idx, const Window2d& g, bool count_include_pad,
                     i64 divisor_override) {
-    const i64 ox = idx % g.ow;
-    idx /= g.ow;
-    const i64 oy = idx % g.oh;
-    const i64 plane = idx / g.oh;
+    const PlanePos p = output_pos(idx, g);
+    const i64 plane = p.plane, oy = p.y, ox = p.x;
     const T* xp = x + plane * g.H * g.W;
     T sum = T(0);
     for (i64 i = 0; i < g.kh; ++i) {
@@ -157,10 +161,8 @@ GG_HD T avg_pool_at(const T* x, i64 idx, const Window2d& g, bool count_include_p
 template <typename T>
 GG_HD T avg_pool_bwd_at(const T* g, i64 idx, const Window2d& geo, bool count_include_pad,
                         i64 divisor_override) {
-    const i64 w = idx % geo.W;
-    idx /= geo.W;
-    const i64 h = idx % geo.H;
-    const i64 plane = idx / geo.H;
+    const PlanePos p = input_pos(idx, geo);
+    const i64 plane = p.plane, h = p.y, w = p.x;
     const T* gp = g + plane * geo.oh * geo.ow;
     T sum = T(0);
     for (i64 i = 0; i < geo.kh; ++i) {
