@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import _dtypes
 from .._factories import zeros
+from .._grads import zero_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import backend_of
 from ..tensor import Tensor, _HookDict, _RemovableHandle
@@ -193,19 +194,7 @@ class Optimizer:
     # ---- gradients and steps --------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default) or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = p._grad
-                if grad is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    if grad.grad_fn is not None:
-                        grad.detach_()
-                    else:
-                        grad.requires_grad_(False)
-                    grad.zero_()
+        zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Perform one optimization step; ``closure`` re-evaluates the model, returns the loss.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..._grads import zero_grads
 from ...tensor import Tensor
 from ..parameter import Parameter
 from ._module_conversion import ModuleConversion
@@ -286,18 +287,7 @@ class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default), or to zeros in place."""
-        for p in self.parameters():
-            if p._grad is None:
-                continue
-            if set_to_none:
-                p._grad = None
-            else:
-                g = p._grad
-                if g._grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> Module:
         """Call ``fn`` on every descendant (children first) and then on self; returns self."""
