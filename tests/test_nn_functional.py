@@ -366,3 +366,12 @@ def test_matrix_products_refuse_mixed_dtypes_like_pytorch():
     with pytest.raises(RuntimeError, match=r"linear\(\): expected input and weight to have the "
                                            r"same dtype.*float64.*float32"):
         gradgpu.nn.functional.linear(a, gradgpu.randn(4, 3))
+
+
+def test_layer_norm_refuses_parameters_of_another_dtype_and_a_non_number_eps():
+    x = gradgpu.randn(2, 3)
+    with pytest.raises(RuntimeError, match=r"layer_norm\(\): expected bias of the input's dtype "
+                                           r"gradgpu.float32, but got gradgpu.float64"):
+        F.layer_norm(x, (3,), bias=gradgpu.zeros(3, dtype=gradgpu.float64))
+    with pytest.raises(TypeError, match=r"layer_norm\(\): eps must be a number, not str"):
+        F.layer_norm(x, (3,), eps="x")

@@ -265,8 +265,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
             raise RuntimeError(f"layer_norm(): Expected {name} to be of same shape as "
                                f"normalized_shape {list(shape)}, but got {name} of shape "
                                f"{list(p.shape)}")
+        if p is not None and p._data.dtype != input._data.dtype:
+            raise RuntimeError(f"layer_norm(): expected {name} of the input's dtype "
+                               f"{input.dtype}, but got {p.dtype}")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"layer_norm(): expected a floating point input, got {input.dtype}")
+    if not isinstance(eps, (int, float)) or isinstance(eps, bool):
+        raise TypeError(f"layer_norm(): eps must be a number, not {type(eps).__name__}")
     nd = input._data.ndim
     out, _ = LayerNormCore.apply(input, tuple(range(nd - k, nd)), float(eps))
     if weight is not None:
