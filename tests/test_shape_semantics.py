@@ -160,3 +160,17 @@ def test_clamp_names_itself_for_bounds_it_cannot_use():
                                         r"Tensor, not str"):
         gradgpu.clamp(gradgpu.ones(3), max="x")
     assert gradgpu.ones(2, 3).clamp(min=gradgpu.zeros(3)).shape == (2, 3)
+
+
+def test_where_takes_two_numbers_typed_as_pytorch_types_them():
+    c = gradgpu.tensor([True, False])
+    assert gradgpu.where(c, 1.0, 0.0).dtype == gradgpu.float32
+    assert gradgpu.where(c, 1, 0).dtype == gradgpu.int64
+    assert gradgpu.where(c, 1, 0.5).tolist() == [1.0, 0.5]
+    with pytest.raises(TypeError, match=r"where\(\): expected a Tensor or a number"):
+        gradgpu.where(c, "a", 0)
+
+
+def test_index_add_refuses_an_alpha_that_is_not_a_number():
+    with pytest.raises(TypeError, match=r"index_add\(\): alpha must be a number, not str"):
+        gradgpu.zeros(3).index_add(0, gradgpu.tensor([0]), gradgpu.ones(1), alpha="x")

@@ -183,6 +183,15 @@ def where(condition, input=None, other=None):
             f"where expected condition to be a boolean tensor, but got "
             f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
         )
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        # two numbers: the first as a 0-d tensor (int64, the default float or bool, as PyTorch
+        # types a number), which joins the condition's device; the second promotes with it
+        from ... import _factories
+
+        if not isinstance(input, _Number):
+            raise TypeError(f"where(): expected a Tensor or a number for 'input', got "
+                            f"{type(input).__name__}")
+        input = _factories.tensor(input)
     check_devices("where", condition, input, other)  # 0-d CPU operands join
     try:
         return Where.apply(condition, input, other)

@@ -277,6 +277,8 @@ class IndexAdd(Function):
 
 def index_add(input, dim: int, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool):
+        raise TypeError(f"index_add(): alpha must be a number, not {type(alpha).__name__}")
     same_device("index_add", input, index, source)
     d = _check_vector_index("index_add", input, dim, index)
     want = list(input._data.shape)
