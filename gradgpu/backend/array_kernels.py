@@ -27,6 +27,16 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         with self.quiet():
             return _ELEMENTWISE[name].reference(self.xp, *args)
 
+    # ---- sums and maxima of slices (keepdims), the building blocks of the row kernels below ----
+    def slice_sum(self, x, axes):
+        """sum over ``axes`` (an int or a tuple), keepdims. NumpyBackend replaces it with a BLAS
+        product for short trailing rows."""
+        return x.sum(axis=axes, keepdims=True)
+
+    def slice_max(self, x, axes):
+        """max over ``axes`` (an int or a tuple) of a float array, keepdims; NaN wins."""
+        return x.max(axis=axes, keepdims=True)
+
     # ---- softmax ----
     def softmax(self, x, axis: int):
         """exp(x - max) / sum(exp(x - max)) along ``axis`` (-inf entries give 0)."""
@@ -36,9 +46,9 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
             return self.xp.empty(x.shape, dtype=x.dtype)
         xp = self.xp
         with self.quiet():
-            e = xp.subtract(x, x.max(axis=axis, keepdims=True))
+            e = xp.subtract(x, self.slice_max(x, axis))
             xp.exp(e, out=e)  # in place: on the host each temporary costs as much as a pass
-            e /= e.sum(axis=axis, keepdims=True)
+            e /= self.slice_sum(e, axis)
         return e
 
     def log_softmax(self, x, axis: int):
@@ -49,20 +59,20 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
             return self.xp.empty(x.shape, dtype=x.dtype)
         xp = self.xp
         with self.quiet():
-            s = x - x.max(axis=axis, keepdims=True)
-            return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+            s = x - self.slice_max(x, axis)
+            return s - xp.log(self.slice_sum(xp.exp(s), axis))
 
     def softmax_bwd(self, g, y, axis: int):
         """dx = y * (g - sum(g * y)) along ``axis`` (y = softmax(x))."""
         t = g * y
-        s = t.sum(axis=axis, keepdims=True)
+        s = self.slice_sum(t, axis)
         self.xp.subtract(g, s, out=t)
         t *= y
         return t
 
     def log_softmax_bwd(self, g, y, axis: int):
         """dx = g - exp(y) * sum(g) along ``axis`` (y = log_softmax(x))."""
-        return g - self.xp.exp(y) * g.sum(axis=axis, keepdims=True)
+        return g - self.xp.exp(y) * self.slice_sum(g, axis)
 
     # ---- cross entropy over class-index targets ----
     def cross_entropy_fwd(self, x, target, weight, ignore_index: int, label_smoothing: float,
@@ -79,10 +89,10 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         t, keep, bad = _class_targets(xp, target, n, ignore_index, axis)
         wt = _target_weight(xp, weight, t, keep, xa.dtype)
         with self.quiet():
-            m = xa.max(axis=axis, keepdims=True)
+            m = self.slice_max(xa, axis)
             e = xa - m
             xp.exp(e, out=e)
-            lse = xp.log(e.sum(axis=axis, keepdims=True))
+            lse = xp.log(self.slice_sum(e, axis))
             lse += m
             nll = lse - xp.take_along_axis(xa, t, axis)
             loss = xp.where(wt != 0, wt * nll, 0)  # weight 0 (ignored) wins over inf logits
@@ -165,8 +175,9 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         if x.dtype == xp.float16:
             xhat, rstd = self.layer_norm_fwd(x.astype(xp.float32), axes, eps)
             return xhat.astype(x.dtype), rstd.astype(x.dtype)
-        d = x - x.mean(axis=axes, keepdims=True)
-        rstd = 1.0 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
+        n = math.prod(x.shape[a] for a in axes)
+        d = x - self.slice_sum(x, axes) / n
+        rstd = 1.0 / xp.sqrt(self.slice_sum(d * d, axes) / n + eps)
         d *= rstd  # xhat, in place (the same rounding as d * rstd, one array fewer)
         return d, rstd.astype(x.dtype, copy=False)
 
@@ -179,9 +190,9 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
             dx = self.layer_norm_bwd(g.astype(f32), xhat.astype(f32), rstd.astype(f32), axes)
             return dx.astype(xhat.dtype)
         n = math.prod(xhat.shape[a] for a in axes)
-        mean_g = g.sum(axis=axes, keepdims=True) / n
+        mean_g = self.slice_sum(g, axes) / n
         dx = g * xhat
-        mean_gx = dx.sum(axis=axes, keepdims=True) / n
+        mean_gx = self.slice_sum(dx, axes) / n
         self.xp.multiply(xhat, mean_gx, out=dx)
         dx -= g
         dx += mean_g

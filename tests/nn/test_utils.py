@@ -105,3 +105,57 @@ def test_clip_grad_norm_of_float16_gradients_neither_overflows_nor_underflows():
     assert 0.5 < big.grad[0].item() < 0.6 and other.grad[0].item() > 0
     tiny = gradgpu.full((3,), 1e-4, dtype=gradgpu.float16)
     assert abs(tiny.norm().item() - 3**0.5 * 1e-4) < 1e-5
+
+
+def _op_path_total(grads, norm_type):
+    """get_total_norm as composed ops: each gradient's norm, stacked, normed again."""
+    norms = [g.norm(norm_type) for g in grads]
+    stacked = gradgpu.stack(norms)
+    return stacked.max() if norm_type == math.inf else stacked.norm(norm_type)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf])
+def test_total_norm_on_arrays_matches_the_composed_ops(norm_type):
+    """The array path (one reduction per gradient, no tensors in between) computes exactly what
+    norm + stack + norm compute, mixed float16/float32/float64 gradients included."""
+    rng = np.random.default_rng(0)
+    grads = [gradgpu.tensor(rng.standard_normal(s).astype(dt))
+             for s, dt in (((5, 3), np.float32), ((7,), np.float16), ((), np.float64),
+                           ((2, 2, 2), np.float32))]
+    total = nn.utils.get_total_norm(grads, norm_type)
+    want = _op_path_total(grads, norm_type)
+    assert total.dtype == want.dtype == gradgpu.float64 and total.dim() == 0
+    assert total.item() == want.item()
+
+
+def test_clip_grad_norm_scales_each_dtype_as_mul_would_and_bumps_versions():
+    rng = np.random.default_rng(1)
+    ps = [nn.Parameter(gradgpu.zeros(4, dtype=dt)) for dt in (gradgpu.float16, gradgpu.float32)]
+    for p in ps:
+        p.grad = gradgpu.tensor(rng.standard_normal(4) * 10).to(p.dtype)
+    before = [p.grad.detach().clone() for p in ps]
+    versions = [p.grad._version for p in ps]
+    total = clip_grad_norm_(ps, max_norm=1.0)
+    coef = (1.0 / (total + 1e-6)).clamp(max=1.0)
+    for p, old, v in zip(ps, before, versions):
+        assert p.grad.dtype == old.dtype
+        assert p.grad.tolist() == old.mul(coef.to(old.dtype)).tolist()
+        assert p.grad._version == v + 1  # a saved-for-backward gradient notices the write
+
+
+@pytest.mark.parametrize("norm_type", [0.0, -math.inf, 0.5])
+def test_clip_grad_norm_other_norm_types_take_the_general_path(norm_type):
+    ps = _params_with_grads([[3.0, 0.0, -4.0], [0.5]])
+    grads = [p.grad.detach().clone() for p in ps]
+    total = clip_grad_norm_(ps, max_norm=0.25, norm_type=norm_type)
+    want = gradgpu.stack([g.norm(norm_type) for g in grads]).norm(norm_type)
+    assert total.item() == pytest.approx(want.item())
+
+
+def test_clip_grad_norm_with_an_empty_gradient():
+    """An empty gradient adds nothing to a p-norm; its inf-norm has no identity (PyTorch refuses
+    it too)."""
+    ps = _params_with_grads([[3.0, 4.0], []])
+    assert clip_grad_norm_(ps, max_norm=10.0).item() == pytest.approx(5.0)
+    with pytest.raises(IndexError, match="non-zero size"):
+        clip_grad_norm_(ps, max_norm=1.0, norm_type=math.inf)
