@@ -39,6 +39,37 @@ def test_view_write_invalidates_saved_base():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("used", [(0, 1, 2), (0, 2), (1,)])
+def test_split_is_one_node_whose_gradient_fills_unused_pieces_with_zeros(used):
+    x = gradgpu.arange(24.0, dtype=gradgpu.float64).reshape(2, 12).requires_grad_()
+    pieces = x.split([3, 5, 4], dim=1)
+    assert len({id(p.grad_fn) for p in pieces}) == 1
+    loss = sum((pieces[i] * (i + 1)).sum() for i in used)
+    loss.backward()
+    want = np.zeros((2, 12))
+    for i, (lo, hi) in enumerate([(0, 3), (3, 8), (8, 12)]):
+        if i in used:
+            want[:, lo:hi] = i + 1
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_split_gradient_is_differentiable():
+    """Under create_graph the pieces' gradients are joined by cat (zeros for unused pieces), so
+    a second derivative flows through them."""
+    x = gradgpu.tensor([0.5, -1.0, 2.0, 3.0], dtype=gradgpu.float64, requires_grad=True)
+    a, _, c = x.split([1, 2, 1])
+    (g,) = gradgpu.autograd.grad((a ** 3).sum() + (c ** 2).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [3 * 0.25, 0.0, 0.0, 6.0])
+    (h,) = gradgpu.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [6 * 0.5, 0.0, 0.0, 2.0])
+    assert gradgpu.autograd.gradcheck(lambda t: [p * p for p in t.split(3)],
+                                      (gradgpu.randn(7, dtype=gradgpu.float64,
+                                                     requires_grad=True),))
+    assert gradgpu.autograd.gradgradcheck(lambda t: t.chunk(2, dim=1)[1].sin(),
+                                          (gradgpu.randn(3, 4, dtype=gradgpu.float64,
+                                                         requires_grad=True),))
+
+
 def test_flip_copies():
     x = gradgpu.arange(3.0)
     f = x.flip(0)

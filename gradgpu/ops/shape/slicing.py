@@ -85,13 +85,61 @@ def select(input, dim: int, index: int):
     return _slice(input, d, index + size if index < 0 else index)
 
 
-def _pieces(input, d: int, sizes) -> tuple:
-    out = []
+class Split(Function):
+    """(x[.., a_0:a_1], x[.., a_1:a_2], ...) views of consecutive pieces along ``dim``;
+    dx = the pieces' gradients side by side (zeros for a piece that got none).
+
+    One node for all pieces, as PyTorch's SplitBackward: backward writes each gradient into one
+    array, where a Slice per piece would build a zero array each for the engine to add up (q, k
+    and v of an attention layer: three full-size zero fills and two full-size sums)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, sizes):
+        ctx.set_materialize_grads(False)
+        ctx.in_shape, ctx.keys = x._data.shape, _piece_keys(dim, sizes)
+        ctx.dim = dim
+        return tuple(_as_view(Tensor._make(x._data[key]), x) for key in ctx.keys)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        given = [g for g in grads if g is not None]
+        if not given:
+            return None, None, None
+        if fused_ok(given[0], *given[1:]):  # no graph to build: write the arrays in place
+            first = given[0]._data
+            xp = backend_of(first).xp
+            full = len(given) == len(grads)
+            out = (xp.empty if full else xp.zeros)(ctx.in_shape, dtype=first.dtype)
+            for key, g in zip(ctx.keys, grads):
+                if g is not None:
+                    out[key] = g._data
+            return Tensor._make(out), None, None
+        from .joining import cat  # a graph is built (create_graph): differentiable pieces
+
+        like = given[0]._data
+        xp = backend_of(like).xp
+        pieces = [g if g is not None else Tensor._make(xp.zeros(_shape_at(ctx, key), like.dtype))
+                  for key, g in zip(ctx.keys, grads)]
+        return cat(pieces, ctx.dim), None, None
+
+
+def _piece_keys(dim: int, sizes) -> tuple:
+    keys = []
     start = 0
     for s in sizes:
-        out.append(_slice(input, d, slice(start, start + s)))
+        keys.append((slice(None),) * dim + (slice(start, start + s), Ellipsis))
         start += s
-    return tuple(out)
+    return tuple(keys)
+
+
+def _shape_at(ctx, key) -> tuple:
+    """The shape of the piece of ctx.in_shape at ``key``."""
+    d, piece = ctx.dim, key[ctx.dim]
+    return ctx.in_shape[:d] + (piece.stop - piece.start,) + ctx.in_shape[d + 1:]
+
+
+def _pieces(input, d: int, sizes) -> tuple:
+    return Split.apply(input, d, tuple(sizes))
 
 
 def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import _dtypes
 from ...autograd.function import Function
-from .._common import Tensor, fused_ok, wrap_dim
+from .._common import Tensor, backend_of, fused_ok, wrap_dim
 
 
 def _as_view(out, x):
@@ -314,9 +314,14 @@ def sum_to_shape(g, shape):
             axes.append(lead + i)
         elif s != gs:
             raise ValueError(f"cannot sum shape {gshape} to {shape}")
+    if not axes:
+        return reshape(g, shape)
+    gd = g._data
+    if gd.dtype.kind in "fc" and fused_ok(g):  # no graph to build (the engine's usual case)
+        return Tensor._make(backend_of(gd).reduce_sum(gd, tuple(axes), True).reshape(shape))
     from ..reduction import sum as _sum
 
-    out = _sum(g, tuple(axes), keepdim=True) if axes else g
+    out = _sum(g, tuple(axes), keepdim=True)
     return reshape(out, shape) if out._data.shape != shape else out
 
 
