@@ -355,10 +355,8 @@ class Tensor(TensorConversions):
 
     def detach_(self) -> Tensor:
         """Cut this tensor off from the graph, in place."""
-        if self._base is not None and self._base._requires_grad:
-            raise RuntimeError(
-                "Can't detach views in-place. Use detach() instead."
-            )
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False

@@ -131,10 +131,16 @@ def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=Fa
         inputs = _tensor_list(inputs, "backward(inputs=)")
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            if t._grad_fn is not None:
+                t.retain_grad()  # a non-leaf input gets .grad as PyTorch gives it: retained
     results = _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs)
     if inputs is not None:
+        stored = set()
         for t, g in zip(inputs, results):
-            if g is not None:
+            # leaves only (non-leaves were stored by their retain hook), each tensor once
+            if g is not None and t._grad_fn is None and id(t) not in stored:
+                stored.add(id(t))
                 _engine._store_grad(t, g, create_graph, Tensor)
 
 

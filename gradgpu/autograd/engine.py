@@ -39,6 +39,8 @@ def _validate(node, grads, Tensor):
     if not isinstance(grads, tuple):
         grads = (grads,)
     edges = node.next_functions
+    if len(grads) > len(edges) and all(g is None for g in grads[len(edges):]):
+        grads = grads[:len(edges)]  # extra trailing Nones are allowed, as in PyTorch
     if len(grads) != len(edges):
         raise RuntimeError(
             f"function {type(node).__name__} returned an incorrect number of gradients "
@@ -261,8 +263,25 @@ def _call_pre_hooks(node, nr, g):
     for hook in list(node._pre_hooks.get(nr, {}).values()):
         new = hook(g)
         if new is not None:
-            g = new
+            g = _checked_hook_result(hook, g, new)
     return g
+
+
+def _checked_hook_result(hook, g, new):
+    """A tensor hook's replacement gradient must look like the one it replaces (PyTorch's
+    messages): a gradient of another shape, dtype or device would corrupt ``.grad``."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    Tensor = _tensor_module.Tensor
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable or None (got {type(new).__name__}) from hook "
+                        f"'{name}'")
+    if new._data.dtype != g._data.dtype or new.device != g.device:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} on "
+                           f"{g.device} got {new.dtype} on {new.device})")
+    if new._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was "
+                           f"{list(g.shape)} got {list(new.shape)})")
+    return new
 
 
 def _run_output_hooks(node, grads, create_graph, Tensor):
@@ -283,7 +302,7 @@ def _leaf_hooks(leaf, g):
     for hook in list(leaf._hooks.values()) if leaf._hooks else ():
         new = hook(g)
         if new is not None:
-            g = new
+            g = _checked_hook_result(hook, g, new)
     return g
 
 

@@ -101,7 +101,10 @@ class Node:
         raise NotImplementedError(f"{type(self).__name__}.register_hook is not supported")
 
     def _release(self) -> None:
-        self._saved = None
+        # Only saved tensors are freed: a node that saved none can run again, as in PyTorch
+        # ((x + 2).sum().backward() twice works there too).
+        if self._saved:
+            self._saved = None
 
 
 class AccumulateGrad(Node):
@@ -139,6 +142,21 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """Whether backward gets zero tensors (True, default) or None for unused outputs."""
         self.materialize_grads = value
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declare inputs that forward modified in place (and returns): they take over this
+        node's history and their version counters are bumped, as an in-place op's would be."""
+        self._dirty = {id(t) for t in tensors}
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """Per forward argument: whether it is a tensor whose gradient is wanted. Available in
+        forward too (computed from the arguments), as in PyTorch."""
+        needs = self.__dict__.get("_needs_input_grad")
+        if needs is None:  # in forward: from the arguments apply was given
+            args, enabled = self.__dict__.get("_apply_state", ((), False))
+            needs = tuple(enabled and isinstance(a, _Tensor) and a._requires_grad for a in args)
+        return needs
 
     @property
     def saved_tensors(self) -> tuple:
@@ -192,6 +210,7 @@ class Function(metaclass=_FunctionMeta):
                     volatile = True
         enabled = _state.enabled
         ctx = cls._backward_cls()
+        ctx._apply_state = (args, enabled)  # for ctx.needs_input_grad inside forward
         if enabled:
             _state.enabled = False
             try:
@@ -201,6 +220,9 @@ class Function(metaclass=_FunctionMeta):
         else:
             outputs = cls.forward(ctx, *args)
 
+        dirty = ctx.__dict__.get("_dirty")
+        if dirty is not None:
+            _bump_dirty(args, dirty)
         if type(outputs) is tuple:
             single = False
             outs = tuple([o if o is None or isinstance(o, Tensor) else Tensor._make(o)
@@ -215,6 +237,16 @@ class Function(metaclass=_FunctionMeta):
         elif needs_grad and enabled:
             outs = _connect(ctx, args, outs, Tensor)
         return outs[0] if single else outs
+
+
+def _bump_dirty(args, dirty) -> None:
+    """ctx.mark_dirty: the marked inputs were written in place by forward."""
+    for a in args:
+        if isinstance(a, _Tensor) and id(a) in dirty:
+            if _state.enabled and a._requires_grad and a._grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            a._version_counter[0] += 1
 
 
 def _is_one_of(obj, items) -> bool:
@@ -254,10 +286,12 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
             needs.append(False)
             meta.append(None)
     ctx.next_functions = tuple(edges)
-    ctx.needs_input_grad = tuple(needs)
+    ctx._needs_input_grad = tuple(needs)
+    ctx._apply_state = None  # the node must not keep its inputs alive
     ctx._input_meta = tuple(meta)
 
     nondiff = ctx._non_differentiable
+    dirty = ctx.__dict__.get("_dirty")
     fresh = []  # outputs created by forward (not inputs returned as they are)
     out_meta = []
     for i, o in enumerate(outs):
@@ -268,7 +302,9 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
         out_meta.append((data.shape, data.dtype))
         differentiable = data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
         returned_input = o._grad_fn is not None
-        if not returned_input:
+        if dirty is not None and id(o) in dirty:
+            returned_input = False  # written in place: the tensor itself takes this history
+        elif not returned_input:
             for a in args:
                 if a is o:
                     returned_input = True
@@ -300,11 +336,40 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
 
 
 def once_differentiable(fn):
-    """Decorator for a backward that is not itself differentiable (raises under create_graph)."""
+    """Decorator for a backward that is not itself differentiable: it runs without recording,
+    and under create_graph its results come out of a node that raises if a second derivative
+    ever reaches it (PyTorch's DelayedError), instead of silently contributing nothing."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *grads):
         with grad_mode.no_grad():
-            return fn(ctx, *grads)
+            outputs = fn(ctx, *grads)
+        if not (_state.enabled and any(isinstance(g, _Tensor) and g._requires_grad
+                                       for g in grads)):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        wrapped = tuple(_DelayedError.apply(_fake_leaf(o)) if isinstance(o, _Tensor) else o
+                        for o in ((outputs,) if single else outputs))
+        return wrapped[0] if single else wrapped
 
     return wrapper
+
+
+def _fake_leaf(t):
+    """t's values as a leaf that requires grad, so the node after it is recorded."""
+    leaf = _Tensor._make(t._data, True)
+    leaf._version_counter = t._version_counter
+    return leaf
+
+
+class _DelayedError(Function):
+    """y = x;  backward raises: x came from a backward marked @once_differentiable"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return _Tensor._make(x._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
