@@ -76,6 +76,7 @@ class Tensor(TensorConversions):
     _output_nr = 0
     _grad = None
     _base = None
+    _view_of = None  # a view: its base's grad_fn when the view was taken (ops/shape/views)
     _retains_grad = False
     _hooks = None
     _grad_accumulator = None

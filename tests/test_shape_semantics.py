@@ -205,3 +205,78 @@ def test_where_takes_two_numbers_typed_as_pytorch_types_them():
 def test_index_add_refuses_an_alpha_that_is_not_a_number():
     with pytest.raises(TypeError, match=r"index_add\(\): alpha must be a number, not str"):
         gradgpu.zeros(3).index_add(0, gradgpu.tensor([0]), gradgpu.ones(1), alpha="x")
+
+
+def _leaf():
+    return gradgpu.ones(3, dtype=gradgpu.float64, requires_grad=True)
+
+
+@pytest.mark.parametrize("make_view", [
+    lambda y: y[:2], lambda y: y.view(3, 1), lambda y: y.split(2)[0], lambda y: y.unsqueeze(0)[0],
+])
+def test_a_view_whose_base_was_modified_in_place_is_refused_not_silently_stale(make_view):
+    """Its values follow the base, its history would not (PyTorch rebases it; see
+    docs/deviations.md): using it in a recorded op raises instead of giving x.grad [1, 1, 0]."""
+    x = _leaf()
+    y = x * 1
+    v = make_view(y)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified in place after the view was taken"):
+        v.sum()
+    with gradgpu.no_grad():
+        assert v.sum().item() == 2.0 * v.numel()  # no graph recorded: the values are fine
+    y[:2].sum().backward()  # a view taken after the write is fine
+    assert x.grad.tolist() == [2.0, 2.0, 0.0]
+
+
+def test_a_view_of_a_base_that_gained_history_in_place_is_refused():
+    x = _leaf()
+    b = gradgpu.zeros(3, dtype=gradgpu.float64)
+    v = b[:2]
+    b.add_(x)
+    with pytest.raises(RuntimeError, match="modified in place after the view was taken"):
+        v * 2
+
+
+def test_views_of_a_leaf_updated_under_no_grad_stay_usable():
+    """An optimizer step writes parameters in place without changing their history."""
+    w = gradgpu.ones(3, requires_grad=True)
+    wt = w.view(3, 1)
+    with gradgpu.no_grad():
+        w.mul_(2)
+    (wt * 3).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0, 3.0] and wt.tolist() == [[2.0], [2.0], [2.0]]
+
+
+def test_a_reshape_that_copies_is_not_a_view():
+    x = gradgpu.arange(6.0).reshape(2, 3).requires_grad_()
+    r = (x * 1).t().reshape(-1)
+    assert r._base is None
+    r.mul_(2)  # a fresh tensor: in place is fine
+    a = gradgpu.arange(6.0).reshape(2, 3).t()
+    w = gradgpu.ones(3, 2, requires_grad=True)
+    z = (w * a).sum()
+    a.reshape(-1).add_(1)  # writes a copy: a (saved by the product) is unchanged
+    z.backward()
+    assert a._version == 0 and w.grad.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+
+
+@pytest.mark.parametrize("use", [
+    lambda x, i: x[i], lambda x, i: x.index_select(0, i), lambda x, i: x.gather(0, i),
+])
+def test_an_index_tensor_modified_after_indexing_is_detected(use):
+    x = _leaf()
+    i = gradgpu.tensor([0])
+    y = use(x, i)
+    i[0] = 2
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_a_mask_modified_after_a_select_is_detected():
+    x = _leaf()
+    m = gradgpu.tensor([True, False, False])
+    y = x.masked_fill(m, 0.0)
+    m[1] = True
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

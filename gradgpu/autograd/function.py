@@ -202,13 +202,15 @@ class Function(metaclass=_FunctionMeta):
         Tensor = _Tensor
         needs_grad = False
         volatile = False
+        enabled = _state.enabled
         for a in args:
             if isinstance(a, Tensor):
                 if a._requires_grad:
                     needs_grad = True
                 if a._volatile:
                     volatile = True
-        enabled = _state.enabled
+                if a._base is not None and enabled and a._view_of is not a._base._grad_fn:
+                    _refuse_stale_view(a, cls)
         ctx = cls._backward_cls()
         ctx._apply_state = (args, enabled)  # for ctx.needs_input_grad inside forward
         if enabled:
@@ -237,6 +239,19 @@ class Function(metaclass=_FunctionMeta):
         elif needs_grad and enabled:
             outs = _connect(ctx, args, outs, Tensor)
         return outs[0] if single else outs
+
+
+def _refuse_stale_view(view, cls) -> None:
+    """A view whose base was modified in place (with a recorded op) after the view was taken:
+    the view's values follow the base (shared memory) but its grad_fn still leads to the old
+    base, so a gradient through it would be silently wrong. PyTorch rebuilds the view's history
+    from the base; gradgpu refuses instead (docs/deviations.md)."""
+    base_fn = view._base._grad_fn
+    raise RuntimeError(
+        f"{cls.__name__}: an input is a view of a tensor that was modified in place after the "
+        f"view was taken (the base is now the output of {type(base_fn).__name__}), so the "
+        "view's gradient history is out of date. gradgpu does not rebase views: take the view "
+        "again after the in-place operation, or clone() it before.")
 
 
 def _bump_dirty(args, dirty) -> None:

@@ -156,12 +156,14 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         ad, bd = binary_arrays(a, b, "where")
         c, ad, bd = to_common_device(cond._data, ad, bd)
-        ctx.cond = cond  # bool: never differentiated, so no version check needed
+        # saved (not just kept) for the version check: a mask edited in place after the
+        # select would route the gradient to the wrong operand
+        ctx.save_for_backward(cond)
         return backend_of(c).xp.where(c, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
-        cond = ctx.cond
+        (cond,) = ctx.saved_tensors
         need = ctx.needs_input_grad
         zero = zeros_like(g)
         ga = where(cond, g, zero) if need[1] else None

@@ -18,12 +18,24 @@ _INDEX_DTYPE_ERROR = "tensors used as indices must be long, int, byte or bool te
 class _Index:
     """A parsed key: ``basic`` (a view key) then ``adv`` (an advanced key, or None)."""
 
-    __slots__ = ("basic", "adv", "copy")
+    __slots__ = ("basic", "adv", "copy", "sources")
 
-    def __init__(self, basic: tuple, adv: tuple | None, copy: bool) -> None:
+    def __init__(self, basic: tuple, adv: tuple | None, copy: bool, sources: tuple = ()) -> None:
         self.basic = basic
         self.adv = adv
         self.copy = copy  # a 0-d int tensor index: PyTorch gives a copy, not a view
+        # (version counter, version) of each index tensor whose array ``adv`` shares: a backward
+        # that reuses the key must see the indices forward used
+        self.sources = sources
+
+    def check_unchanged(self) -> None:
+        """Raise PyTorch's error if an index tensor was modified in place since parsing."""
+        for counter, version in self.sources:
+            if counter[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: an index tensor, which is at version {counter[0]}; "
+                    f"expected version {version} instead.")
 
     def take(self, arr):
         view = arr[self.basic]
@@ -106,6 +118,7 @@ def _parse(x: Tensor, key) -> _Index:
     if not isinstance(key, tuple):
         key = (key,)
     entries = []  # (kind, value, dims consumed)
+    sources = []
     copy = False
     for k in key:
         if k is None:
@@ -134,6 +147,8 @@ def _parse(x: Tensor, key) -> _Index:
                     entries.append(("mask", arr, arr.ndim))
             else:
                 entries.append(("array", arr, 1))
+                if isinstance(k, Tensor):
+                    sources.append((k._version_counter, k._version_counter[0]))
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got {type(k).__name__})")
@@ -192,7 +207,7 @@ def _parse(x: Tensor, key) -> _Index:
             has_adv = True
             d += k
     basic.append(Ellipsis)  # trailing dims, and a 0-d view rather than a scalar
-    return _Index(tuple(basic), tuple(adv) if has_adv else None, copy)
+    return _Index(tuple(basic), tuple(adv) if has_adv else None, copy, tuple(sources))
 
 
 def _as_int(v) -> int:

@@ -25,6 +25,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.index.check_unchanged()
         return IndexAccumulate.apply(g, ctx.in_shape, ctx.index), None
 
 
@@ -40,6 +41,7 @@ class IndexAccumulate(Function):
 
     @staticmethod
     def backward(ctx, gg):
+        ctx.index.check_unchanged()
         return Index.apply(gg, ctx.index), None, None
 
 
@@ -79,6 +81,7 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.index.check_unchanged()
         need = ctx.needs_input_grad
         gx = gv = None
         if need[0]:

@@ -15,12 +15,22 @@ from .._common import Tensor, backend_of, fused_ok, wrap_dim
 
 def _as_view(out, x):
     """Make ``out`` a view of ``x`` (same version counter, remembered base) if it shares
-    memory with it; a reshape that had to copy is a new tensor."""
-    if out._data.flags.owndata and out._data is not x._data:
+    memory with it; a reshape that had to copy is a new tensor. (NumPy returns such a copy as a
+    view of a fresh buffer, so ``owndata`` cannot tell: compare the buffers' owners.)"""
+    if out._data is not x._data and _buffer_owner(out._data) is not _buffer_owner(x._data):
         return out
     out._version_counter = x._version_counter
     out._base = x if x._base is None else x._base
+    out._view_of = out._base._grad_fn  # the base's history this view's history continues
     return out
+
+
+def _buffer_owner(a):
+    """The object at the root of a's chain of views (NumPy and CuPy both keep ``.base``; a
+    strided view made by ``as_strided`` has a helper object in between, which keeps one too)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
 
 
 def _shape_arg(shape, op: str) -> tuple:
