@@ -70,6 +70,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     cshape = _channel_shape(nd, channels)
     axes = (0,) + tuple(range(2, nd))
     if training:
+        if (running_mean is None) != (running_var is None):  # PyTorch's check
+            raise ValueError("batch_norm(): running_mean and running_var must either both be "
+                             "None or neither be None")
         per_channel = input._data.size // channels if channels else 0
         if per_channel <= 1 and input._data.size:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "

@@ -191,3 +191,45 @@ def test_matches_torch(momentum):
     x = rng.standard_normal((2, 3, 2, 2))
     np.testing.assert_allclose(ours(_t(x)).detach().numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
+
+
+def test_training_requires_both_running_stats_or_neither():
+    # PyTorch: ValueError in training mode (eval mode keeps its own RuntimeError)
+    x = gradgpu.randn(4, 3)
+    for mean, var in ((gradgpu.zeros(3), None), (None, gradgpu.ones(3))):
+        with pytest.raises(ValueError, match="running_mean and running_var must either both "
+                                             "be None or neither be None"):
+            F.batch_norm(x, mean, var, training=True)
+    with pytest.raises(RuntimeError, match="must be defined in evaluation mode"):
+        F.batch_norm(x, gradgpu.zeros(3), None)
+
+
+def test_repr_bias_follows_the_bias_parameter():
+    # PyTorch's extra_repr prints bias=(self.bias is not None): no bias without affine
+    assert repr(nn.BatchNorm2d(3, affine=False)) == (
+        "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, "
+        "track_running_stats=True)")
+    assert repr(nn.BatchNorm1d(3, bias=False)) == (
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=False, "
+        "track_running_stats=True)")
+
+
+def test_load_old_checkpoint_without_num_batches_tracked():
+    # a checkpoint from before num_batches_tracked (PyTorch's BatchNorm version 1) loads, the
+    # count keeping its current value (PyTorch: tensor(7) here); other keys stay strict
+    src = nn.BatchNorm1d(3).double()
+    src(_t(np.arange(12.0).reshape(4, 3) ** 2))
+    old = {k: v.clone() for k, v in src.state_dict().items() if k != "num_batches_tracked"}
+    bn = nn.BatchNorm1d(3).double()
+    bn.num_batches_tracked.fill_(7)
+    result = bn.load_state_dict(old)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert "num_batches_tracked" not in old  # the caller's dict is not modified
+    assert bn.num_batches_tracked.item() == 7
+    np.testing.assert_allclose(bn.running_mean.numpy(), [3.15, 4.15, 5.35], rtol=1e-12)
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    nested = {k: v for k, v in model.state_dict().items() if "num_batches" not in k}
+    assert model.load_state_dict(nested).missing_keys == []
+    del old["running_var"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
+        bn.load_state_dict(old)

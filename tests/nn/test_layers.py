@@ -126,7 +126,32 @@ def test_conv2d_repr_and_errors():
         nn.Conv2d(1, 1, 3, padding="full")
 
 
+def test_conv2d_accepts_one_element_tuples():
+    # PyTorch's _pair passes (k,) through and conv2d applies it to both dims
+    conv = nn.Conv2d(3, 2, (3,), stride=(1,), padding=(1,), dilation=[1])
+    assert conv.kernel_size == (3, 3) and conv.padding == (1, 1) and conv.stride == (1, 1)
+    assert conv.weight.shape == (2, 3, 3, 3)
+    assert conv(gradgpu.randn(1, 3, 5, 5)).shape == (1, 2, 5, 5)
+    with pytest.raises(ValueError, match="padding must be an int or a pair"):
+        nn.Conv2d(3, 2, 3, padding=(1, 2, 3))
+
+
 # ---- pooling / reshaping ---------------------------------------------------------------------
+def test_avg_pool2d_divisor_override_must_be_a_nonzero_int():
+    F = nn.functional
+    x = _t(np.arange(16.0).reshape(1, 1, 4, 4))
+    # an integer divides as given: window sums [10, 18, 42, 50] / 4
+    np.testing.assert_allclose(_np(F.avg_pool2d(x, 2, divisor_override=np.int64(4))),
+                               [[[[2.5, 4.5], [10.5, 12.5]]]])
+    for bad in (2.5, 2.0, True):  # PyTorch: TypeError, never a truncated divisor
+        with pytest.raises(TypeError, match="'divisor_override' must be int, not "):
+            F.avg_pool2d(x, 2, divisor_override=bad)
+    with pytest.raises(TypeError, match="must be int, not float"):
+        nn.AvgPool2d(2, divisor_override=2.5)(x)
+    with pytest.raises(RuntimeError, match="divisor must be not zero"):
+        F.avg_pool2d(x, 2, divisor_override=0)
+
+
 def test_pooling_layers():
     x = RNG.standard_normal((2, 3, 6, 6))
     mx = nn.MaxPool2d(2)

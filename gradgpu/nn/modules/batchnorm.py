@@ -93,9 +93,23 @@ class _BatchNorm(Module):
         )
 
     def extra_repr(self) -> str:
+        # bias= says whether there is a bias (PyTorch's): False without affine, whatever the
+        # bias keyword was
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.use_bias}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+    def _load_from_state_dict(self, state_dict, prefix: str, assign: bool, missing_keys: list,
+                              unexpected_keys: list, error_msgs: list) -> None:
+        # checkpoints from before num_batches_tracked (PyTorch's BatchNorm version < 2) lack
+        # it: keep the current count, as PyTorch does when no version metadata says otherwise
+        # (gradgpu's state dicts carry none); every other key stays strict
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and self.num_batches_tracked is not None \
+                and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, assign, missing_keys,
+                                      unexpected_keys, error_msgs)
 
 
 class BatchNorm1d(_BatchNorm):

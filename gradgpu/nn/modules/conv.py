@@ -16,6 +16,8 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 def _pair(value, name: str) -> tuple:
     if isinstance(value, (tuple, list)):
+        if len(value) == 1:  # PyTorch accepts (k,) for both dims
+            value = (value[0], value[0])
         if len(value) != 2:
             raise ValueError(f"Conv2d: {name} must be an int or a pair of ints, got {value}")
         return tuple(int(v) for v in value)

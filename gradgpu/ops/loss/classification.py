@@ -22,12 +22,13 @@ from ._reduction import _const, _reduce, _reduction_arg
 
 class NllPick(Function):
     """y = -w * x.ravel()[index] (0 where w == 0, even for infinite x);
-    dx = scatter_add(-w * g, index)"""
+    dx = scatter_add(-w * g, index), exactly 0 from ignored targets (valid False)"""
 
     @staticmethod
-    def forward(ctx, x, index, w):
+    def forward(ctx, x, index, w, valid):
         ctx.index = index
         ctx.w = w
+        ctx.valid = valid
         ctx.in_shape = x._data.shape
         be = backend_of(x._data)
         with be.quiet():
@@ -36,7 +37,12 @@ class NllPick(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return ScatterAddFlat.apply(g * _const(-ctx.w), ctx.index, ctx.in_shape), None, None
+        # an all-ignored 'mean' sends g = 1 / 0 = inf: ignored targets still give exactly 0
+        # (PyTorch skips them), zero-weight targets that count give NaN as PyTorch's
+        g = ew.where(_const(ctx.valid), g, 0.0)
+        with backend_of(ctx.w).quiet():
+            g = g * _const(-ctx.w)
+        return ScatterAddFlat.apply(g, ctx.index, ctx.in_shape), None, None, None
 
 
 def _class_layout(input, target, op: str):
@@ -94,7 +100,7 @@ def _target_weights(input, target, weight, ignore_index: int, op: str):
 
 def _nll(logp, target, weight, ignore_index, reduction, op):
     index, w, valid = _target_weights(logp, target, weight, ignore_index, op)
-    loss = NllPick.apply(logp, index, w)
+    loss = NllPick.apply(logp, index, w, valid)
     if reduction == "none":
         return loss, w, valid
     total = _sum(loss)
@@ -172,6 +178,11 @@ def _checked_targets(input, target, weight, ignore_index: int, op: str):
     """The int64 target array, checked: shapes, weight, every target in [0, C) or ignored."""
     _, c, _ = _class_layout(input, target, op)
     _check_weight(weight, c, op, input)
+    # PyTorch's class-index kernels take the weight in the input's dtype (probability targets
+    # promote instead)
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{op}(): expected scalar type {input.dtype} but found {weight.dtype}: "
+                           f"the class weight must have the input's dtype")
     t = target._data.astype(xp_of(input).int64, copy=False)
     if t.size:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
@@ -210,13 +221,19 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
+        be = backend_of(x._data)
         if ctx.reduction == "mean":
-            with backend_of(x._data).quiet():
+            with be.quiet():
                 g = g / _const(ctx.denom)
+        # ignored targets get exactly 0 even when g is not finite (an all-ignored 'mean' sends
+        # g = 1 / 0 = inf; PyTorch skips them): zero g on their rows
+        keep = ctx.t != ctx.ignore_index
         if not _grad_state.enabled:  # no graph to build: the fused kernel
-            dx = backend_of(x._data).cross_entropy_bwd(g._data, x._data, ctx.lse, ctx.t, ctx.w,
-                                                       ctx.ignore_index, ctx.ls, ctx.axis)
+            gd = be.xp.where(keep, g._data, g._data.dtype.type(0))
+            dx = be.cross_entropy_bwd(gd, x._data, ctx.lse, ctx.t, ctx.w, ctx.ignore_index,
+                                      ctx.ls, ctx.axis)
             return Tensor._make(dx), None, None, None, None, None, None
+        g = ew.where(_const(keep), g, 0.0)
         return _cross_entropy_grad(ctx, x, g), None, None, None, None, None, None
 
 
