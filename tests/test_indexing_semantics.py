@@ -278,3 +278,34 @@ def test_in_place_variants_write_bump_version_and_keep_grad():
     y.masked_fill_(gradgpu.tensor([True, False]), 0.0)
     y.sum().backward()
     assert leaf.grad.tolist() == [0.0, 3.0]
+
+
+def test_take_along_dim_counts_negative_indices_from_the_end():
+    x = gradgpu.arange(8.0).reshape(2, 4).requires_grad_()
+    out = gradgpu.take_along_dim(x, gradgpu.tensor([[-1], [0]]), 1)
+    assert out.tolist() == [[3.0], [4.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0, 0, 0, 1], [1, 0, 0, 0]]
+    assert gradgpu.take_along_dim(x.detach(), gradgpu.tensor([-8, 7])).tolist() == [0.0, 7.0]
+    with pytest.raises(RuntimeError, match="int32/int64|long"):
+        gradgpu.take_along_dim(x, gradgpu.tensor([[0]], dtype=gradgpu.int32), 1)
+
+
+@pytest.mark.parametrize("key", [lambda: gradgpu.tensor([0]),
+                                 lambda: gradgpu.tensor([True, False])])
+def test_advanced_index_put_requires_matching_dtypes(key):
+    x = gradgpu.zeros(2, dtype=gradgpu.float64)
+    with pytest.raises(RuntimeError, match="Index put requires the source and destination"):
+        x[key()] = gradgpu.tensor([1.5], dtype=gradgpu.float32)
+    x[key()] = gradgpu.tensor([1.5], dtype=gradgpu.float64)
+    x[0] = gradgpu.tensor(2.5, dtype=gradgpu.float32)  # a basic key copies with a cast
+    x[key()] = 3  # numbers are cast
+    assert x.tolist() == [3.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [gradgpu.int8, gradgpu.int16])
+def test_index_tensors_must_be_long_int_byte_or_bool(dtype):
+    x = gradgpu.arange(4.0)
+    with pytest.raises(IndexError, match="must be long, int, byte or bool"):
+        x[gradgpu.tensor([1], dtype=dtype)]
+    assert x[gradgpu.tensor([1], dtype=gradgpu.int32)].tolist() == [1.0]

@@ -181,10 +181,10 @@ def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
 def take_along_dim(input, indices, dim=None):
     """Values of ``input`` at ``indices`` along ``dim`` (the flattened input when None); the
     two broadcast against each other in every other dim."""
-    _check_index_tensor(indices, "take_along_dim")
+    _check_index_tensor(indices, "take_along_dim", allow=("int64",))
     same_device("take_along_dim", input, indices)
     if dim is None:
-        return gather(reshape(input, -1), 0, reshape(indices, -1))
+        return gather(reshape(input, -1), 0, _wrapped(reshape(indices, -1), input._data.size))
     nd = input._data.ndim
     if indices._data.ndim != nd:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number "
@@ -201,7 +201,15 @@ def take_along_dim(input, indices, dim=None):
         ) from None
     in_shape = b[:d] + (input._data.shape[d],) + b[d + 1:]
     ix_shape = b[:d] + (indices._data.shape[d],) + b[d + 1:]
+    indices = _wrapped(indices, input._data.shape[d])
     return gather(expand(input, in_shape), d, expand(indices, ix_shape))
+
+
+def _wrapped(indices, size: int):
+    """Negative indices counted from the end (take_along_dim allows them, gather does not);
+    one select on the array, no host sync."""
+    idx = indices._data
+    return Tensor._make(xp_of(indices).where(idx < 0, idx + size, idx))
 
 
 # ---- index_select / index_add -------------------------------------------------------------
@@ -299,7 +307,7 @@ def index_add(input, dim: int, index, source, *, alpha=1):
 
 def take(input, index):
     """Elements of the flattened ``input`` at ``index`` (output shaped like index)."""
-    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
+    if not isinstance(index, Tensor) or index._data.dtype != np.int64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got "
                            f"{index.dtype if isinstance(index, Tensor) else type(index).__name__}")
     return getitem(reshape(input, -1), index)

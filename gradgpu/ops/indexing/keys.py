@@ -12,6 +12,7 @@ from ...backend import NUMPY
 from .._common import Tensor, backend_of, index_bounds, xp_of
 
 _INDEX_DTYPE_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
+_INDEX_INTS = (np.dtype(np.int64), np.dtype(np.int32))  # byte (uint8) became a mask above
 
 
 # ---- parsing a key ----------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def _index_array(k, x):
                       "instead.", UserWarning, stacklevel=4)
         arr = arr.astype(bool)
         kind = "b"
-    if kind not in "iub":
+    if kind not in "iub" or (kind in "iu" and arr.dtype not in _INDEX_INTS):
         raise IndexError(f"{_INDEX_DTYPE_ERROR} (got dtype {arr.dtype})")
     if kind != "b" and arr.ndim == 0 and isinstance(k, Tensor):
         return int(arr)

@@ -132,6 +132,10 @@ def _value_for(x: Tensor, value, index: _Index, op: str):
     if vshape != value._data.shape:
         value = reshape(value, vshape)
     if value._data.dtype != x._data.dtype:
+        if index.adv is not None:  # PyTorch's index_put casts nothing (basic keys copy_)
+            raise RuntimeError(f"{op}: Index put requires the source and destination dtypes "
+                               f"match, got {x.dtype} for the destination and {value.dtype} "
+                               "for the source.")
         value = value.to(x.dtype)
     return value
 
