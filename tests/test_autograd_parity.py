@@ -160,3 +160,14 @@ def test_detach_in_place_refuses_every_view():
     with pytest.raises(RuntimeError, match="Can't detach views in-place"):
         base[:2].detach_()
     assert base.detach_() is base
+
+
+def test_a_plain_backward_after_create_graph_accumulates_into_the_same_grad():
+    x = _x()
+    with pytest.warns(UserWarning, match="reference cycle"):
+        (x * x).sum().backward(create_graph=True)
+    grad = x.grad
+    assert grad.requires_grad
+    (x * 3).sum().backward()
+    assert x.grad is grad and grad.tolist() == [5.0, 7.0, 9.0]
+    assert grad.grad_fn is not None  # the earlier history stays

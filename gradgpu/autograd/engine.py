@@ -328,9 +328,9 @@ def _store_grad(t, g, create_graph, Tensor):
             t._grad = Tensor._make(arr)  # arr: g's __dict__, the local above, getrefcount
         else:
             t._grad = Tensor._make(arr.copy())
-    elif create_graph or old._requires_grad:
+    elif create_graph:
         t._grad = old + g
-    else:
+    else:  # in place even when .grad has a history (from create_graph), as PyTorch does
         old._data += g._data
         old._version_counter[0] += 1
 
