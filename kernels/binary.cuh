@@ -13,9 +13,10 @@ template <typename T> GG_HD void div_bwd(T g, T a, T b, T& da, T& db) {
   db = -g * ((a / b) / b);
 }
 
-// y = a ** b;  da = g b a^(b-1),  db = g y log(a), taken as 0 where a == 0 and b >= 0.
+// y = a ** b;  da = g b a^(b-1), taken as 0 where b == 0 (also at a == 0, where it is 0 * inf);
+// db = g y log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's rules).
 template <typename T> GG_HD void pow_bwd(T g, T a, T b, T y, T& da, T& db) {
-  da = g * b * pow(a, b - T(1));
+  da = b == T(0) ? T(0) : g * b * pow(a, b - T(1));
   db = g * y * ((a == T(0) && b >= T(0)) ? T(0) : log(a));
 }
 
@@ -24,9 +25,11 @@ template <typename T> GG_HD T pow_scalar_bwd(T g, T a, T e) {
   return e == T(0) ? T(0) : g * (e * pow(a, e - T(1)));
 }
 
-// y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2).
+// y = atan2(a, b);  da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2); both 0 where a^2 + b^2
+// is 0 (the origin, or an underflow), as PyTorch.
 template <typename T> GG_HD void atan2_bwd(T g, T a, T b, T& da, T& db) {
-  T scale = g / (a * a + b * b);
+  T r2 = a * a + b * b;
+  T scale = r2 == T(0) ? T(0) : g / r2;
   da = scale * b;
   db = -scale * a;
 }
@@ -58,18 +61,17 @@ template <typename T> GG_HD T remainder_bwd(T g, T a, T b) { return -g * floor_d
 // y = fmod(a, b) = a - trunc(a / b) b;  da = g (no kernel),  db = -g trunc(a / b).
 template <typename T> GG_HD T fmod_bwd(T g, T a, T b) { return -g * trunc(a / b); }
 
-// y = max(a, b) / min(a, b): the gradient goes to the winner, ties split it in halves.
+// y = max(a, b) / min(a, b): g to each side unless it loses, so both get g where one is NaN
+// (PyTorch's masked fill); ties split g in halves. Products, as the NumPy reference.
 template <typename T> GG_HD void maximum_bwd(T g, T a, T b, T& da, T& db) {
   bool tie = a == b;
-  bool a_wins = a > b;
-  da = tie ? g * T(0.5) : g * T(a_wins);
-  db = tie ? g * T(0.5) : g * T(!(a_wins || tie));
+  da = tie ? g * T(0.5) : g * T(!(a < b));
+  db = tie ? g * T(0.5) : g * T(!(b < a));
 }
 template <typename T> GG_HD void minimum_bwd(T g, T a, T b, T& da, T& db) {
   bool tie = a == b;
-  bool a_wins = a < b;
-  da = tie ? g * T(0.5) : g * T(a_wins);
-  db = tie ? g * T(0.5) : g * T(!(a_wins || tie));
+  da = tie ? g * T(0.5) : g * T(!(a > b));
+  db = tie ? g * T(0.5) : g * T(!(b > a));
 }
 
 }  // namespace gg

@@ -18,9 +18,9 @@ template <typename T> GG_HD T abs_fwd(T x) {
   }
 }
 
-// -1, 0 or 1; NaN stays NaN and -0 gives +0, as NumPy.
+// -1, 0 or 1, as PyTorch's (0 < x) - (x < 0): NaN and -0 give +0.
 template <typename T> GG_HD T sign_fwd(T x) {
-  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
 }
 template <typename T> GG_HD T abs_bwd(T g, T x) { return g * sign_fwd(x); }
 
@@ -44,8 +44,9 @@ template <typename T> GG_HD T frac_fwd(T x) {
 
 // relu: max(x, 0) with NaN propagated and -0 mapped to +0 (as NumPy's maximum(x, 0)).
 template <typename T> GG_HD T relu_fwd(T x) { return !(x <= T(0)) ? x : T(0); }
-// g * [y > 0] as a product (as the NumPy reference): inf or nan g stays nan where y <= 0.
-template <typename T> GG_HD T relu_bwd(T g, T y) { return g * T(y > T(0)); }
+// g * [not y <= 0] as a product (as the NumPy reference): g where y is NaN, as PyTorch; inf or
+// nan g stays nan where y <= 0 (PyTorch's select gives 0 there).
+template <typename T> GG_HD T relu_bwd(T g, T y) { return g * T(!(y <= T(0))); }
 
 // ---- exponentials and logarithms ---------------------------------------------------------
 template <typename T> GG_HD T exp_fwd(T x) { return exp(x); }

@@ -108,6 +108,8 @@ def _copy_int(round_fn):
 
 
 def _sign(xp, x):
+    if x.dtype.kind == "f":  # PyTorch's (0 < x) - (x < 0): NaN gives 0 (NumPy's sign keeps NaN)
+        return (x > 0).astype(x.dtype) - (x < 0)
     return xp.sign(x)
 
 
@@ -137,7 +139,7 @@ _TANH_K = 0.7978845608028654  # sqrt(2 / pi)
 # ---- unary math (gradgpu/ops/elementwise/unary.py) ----------------------------------------
 _op("neg", lambda xp, x: -x, integer_ok=True)
 _add("neg_bwd", ("g",), lambda xp, g: -g)
-_op("abs", lambda xp, x: xp.abs(x), lambda xp, g, x: g * xp.sign(x), integer_ok=True)
+_op("abs", lambda xp, x: xp.abs(x), lambda xp, g, x: g * _sign(xp, x), integer_ok=True)
 _op("sign", _sign, integer_ok=True)
 _op("floor", _copy_int(lambda xp, x: xp.floor(x)), integer_ok=True)
 _op("ceil", _copy_int(lambda xp, x: xp.ceil(x)), integer_ok=True)
@@ -145,7 +147,10 @@ _op("round", _copy_int(lambda xp, x: xp.rint(x)), integer_ok=True)
 _op("trunc", _copy_int(lambda xp, x: xp.trunc(x)), integer_ok=True)
 _op("frac", lambda xp, x: xp.zeros_like(x) if x.dtype.kind in "biu" else x - xp.trunc(x),
     integer_ok=True, domain=((-20.0, 20.0),))
-_op("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, g, y: g * (y > 0), "y", integer_ok=True)
+# g * [not y <= 0]: g where y is NaN, as PyTorch's threshold_backward (a product, not its
+# select: a where() on a data-dependent mask costs the host 10x)
+_op("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, g, y: g * ~(y <= 0), "y",
+    integer_ok=True)
 _op("exp", lambda xp, x: xp.exp(x), lambda xp, g, y: g * y, "y", domain=((-80.0, 80.0),))
 _op("expm1", lambda xp, x: xp.expm1(x), lambda xp, g, y: g * (y + 1), "y",
     domain=((-80.0, 80.0),))
@@ -259,7 +264,11 @@ def _div_bwd(xp, g, a, b):
 
 def _pow_bwd(xp, g, a, b, y):
     log_a = xp.where((a == 0) & (b >= 0), 0, xp.log(a))
-    return g * b * a ** (b - 1), g * y * log_a
+    da = g * b * a ** (b - 1)
+    b_zero = b == 0
+    if b_zero.any():  # da is 0 there, also at a == 0 (0 * inf); rare (host only: no sync)
+        da = xp.where(b_zero, 0, da)
+    return da, g * y * log_a
 
 
 def _pow_scalar_bwd(xp, g, a, e):
@@ -269,16 +278,22 @@ def _pow_scalar_bwd(xp, g, a, e):
 
 
 def _atan2_bwd(xp, g, a, b):
-    scale = g / (a * a + b * b)
+    r2 = a * a + b * b
+    scale = g / r2
+    origin = r2 == 0
+    if origin.any():  # 0 where r2 is 0 (or underflows), as PyTorch; rare (host only: no sync)
+        scale = xp.where(origin, 0, scale)
     return scale * b, -scale * a
 
 
-def _minmax_bwd(a_wins_fn):
+def _minmax_bwd(a_loses_fn):
+    # g to each side unless it loses, so both get g where one is NaN (PyTorch's masked fill);
+    # ties split g in halves
     def bwd(xp, g, a, b):
         tie = a == b
-        a_wins = a_wins_fn(a, b)
         half = g * 0.5
-        return xp.where(tie, half, g * a_wins), xp.where(tie, half, g * ~(a_wins | tie))
+        return (xp.where(tie, half, g * ~a_loses_fn(a, b)),
+                xp.where(tie, half, g * ~a_loses_fn(b, a)))
 
     return bwd
 
@@ -292,5 +307,5 @@ _add("atan2_bwd", ("g", "a", "b"), _atan2_bwd, outputs=("da", "db"))
 _add("floor_divide_fwd", ("a", "b"), lambda xp, a, b: xp.floor_divide(a, b))
 _add("remainder_bwd", ("g", "a", "b"), lambda xp, g, a, b: -g * xp.floor_divide(a, b))
 _add("fmod_bwd", ("g", "a", "b"), lambda xp, g, a, b: -g * xp.trunc(a / b))
-_add("maximum_bwd", ("g", "a", "b"), _minmax_bwd(lambda a, b: a > b), outputs=("da", "db"))
-_add("minimum_bwd", ("g", "a", "b"), _minmax_bwd(lambda a, b: a < b), outputs=("da", "db"))
+_add("maximum_bwd", ("g", "a", "b"), _minmax_bwd(lambda a, b: a < b), outputs=("da", "db"))
+_add("minimum_bwd", ("g", "a", "b"), _minmax_bwd(lambda a, b: a > b), outputs=("da", "db"))

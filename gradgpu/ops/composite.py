@@ -1,10 +1,14 @@
 """Ops defined as compositions of other differentiable ops: their gradients (of any order)
-follow from the parts. lerp, addcmul, addcdiv, addmm, baddbmm, hypot, trace, meshgrid."""
+follow from the parts. lerp, addcmul, addcdiv, addmm, baddbmm, trace, meshgrid; and hypot,
+whose forward is one array call (squaring first would overflow) and whose backward is
+composed."""
 
 from __future__ import annotations
 
-from . import elementwise as ew
-from ._common import Tensor, check_devices, check_tensor
+from .. import _dtypes
+from ..autograd.function import Function
+from ._common import Tensor, backend_of, binary_arrays, check_tensor
+from .elementwise._binary import _apply_binary
 from .linalg import matmul
 from .reduction import sum as _sum
 from .shape import diagonal, expand, reshape
@@ -52,10 +56,34 @@ def _scaled_sum(input, product, beta, alpha):
     return product + (input * beta if beta != 1 else input)
 
 
+class Hypot(Function):
+    """y = sqrt(a^2 + b^2), without overflow or underflow;  da = g * a / y,  db = g * b / y
+    (NaN where y == 0, as PyTorch's)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ad, bd = binary_arrays(a, b, "hypot")
+        if ad.dtype.kind != "f":  # PyTorch has no integer hypot (and would not promote)
+            raise NotImplementedError(
+                f'"hypot" not implemented for \'{_dtypes.from_numpy_dtype(ad.dtype).name}\'')
+        be = backend_of(ad)
+        with be.quiet():
+            y = Tensor._make(be.xp.hypot(ad, bd))
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g * (a / y) if need[0] else None), (g * (b / y) if need[1] else None)
+
+
 def hypot(input, other):
-    """sqrt(input^2 + other^2)."""
-    check_devices("hypot", input, other)
-    return ew.sqrt(input * input + other * other)
+    """sqrt(input^2 + other^2), computed without overflow (tensors only)."""
+    check_tensor(input, "hypot", "input")
+    check_tensor(other, "hypot", "other")
+    return _apply_binary(Hypot, input, other, "hypot")
 
 
 def trace(input):

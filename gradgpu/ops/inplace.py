@@ -74,10 +74,15 @@ def _recording(self: Tensor, other=None) -> bool:
 def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
     """No graph to record: compute straight into self's array (the optimizer hot path)."""
     kind = self._data.dtype.kind
+    if ufunc == "power" and kind in "biu":  # PyTorch's integer powers (negative exponents)
+        return commit(self, ew.pow(self, other), op)
     same_kind = (type(other) is float and kind == "f") or (
-        isinstance(other, Tensor) and other._data.dtype == self._data.dtype)
+        isinstance(other, Tensor) and other._data.dtype == self._data.dtype and (
+            kind == "f" or ufunc != "true_divide"))
     if not same_kind:  # the promotion check is needed only when the dtypes differ
         rt = _dtypes.result_type(self, other)
+        if ufunc == "true_divide" and not rt.is_floating_point:
+            rt = _dtypes.get_default_dtype()  # int / int is float: int_tensor /= 2 raises
         st = _dtypes.from_numpy_dtype(self._data.dtype)
         if not _dtypes.can_cast(rt, st):
             raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
@@ -303,5 +308,7 @@ TENSOR_METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
     "clip_": clamp_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
-    "__ipow__": pow_, **_UNARY_INPLACE, **_ACCUMULATING_INPLACE, **_RESHAPING_INPLACE,
+    "__ipow__": pow_, "__ifloordiv__": _UNARY_INPLACE["floor_divide_"],
+    "__imod__": _UNARY_INPLACE["remainder_"],
+    **_UNARY_INPLACE, **_ACCUMULATING_INPLACE, **_RESHAPING_INPLACE,
 }

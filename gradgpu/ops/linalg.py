@@ -9,7 +9,7 @@ import string
 
 from .. import _dtypes
 from ..autograd.function import Function
-from ._common import Tensor, binary_arrays, same_device, xp_of
+from ._common import Tensor, binary_arrays, check_tensor, same_device, xp_of
 from .shape import expand, reshape, squeeze, sum_to_shape, unsqueeze
 
 
@@ -114,6 +114,12 @@ def bmm(input, mat2):
 
 
 def mv(input, vec):
+    """Product of a 2-D matrix and a 1-D vector."""
+    check_tensor(input, "mv", "input")
+    check_tensor(vec, "mv", "vec")
+    if input._data.ndim != 2 or vec._data.ndim != 1:  # matmul would take any shapes
+        raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
     return matmul(input, vec)
 
 

@@ -110,13 +110,20 @@ def median(input, dim=None, keepdim: bool = False):
     if dim is None:
         if xd.size == 0:
             return Tensor._make(xp_of(input).full((), float("nan"), dtype=xd.dtype))
-        return SelectEven.apply(input, None, False, "median")
+        return SelectEven.apply(input, None, False, "median", True)
     axis = wrap_dim(dim, xd.ndim, "median")
     if xd.ndim and xd.shape[axis] == 0:
         raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size "
                          f"(input shape {list(xd.shape)}).")
     size = xd.shape[axis] if xd.ndim else 1
-    return _kth(input, (size - 1) // 2, axis, keepdim, "median")
+    if xd.ndim == 0 or xd.dtype.kind != "f":
+        return _kth(input, (size - 1) // 2, axis, keepdim, "median")
+    # NaN sorts last, NaNs in input order: a slice with a NaN gives its first NaN (PyTorch)
+    xp = xp_of(input)
+    order = _sorted_indices(xp, xd, axis, False)
+    valid = (~xp.isnan(xd)).sum(axis=axis, keepdims=True)
+    idx = xp.take_along_axis(order, xp.where(valid < size, valid, (size - 1) // 2), axis)
+    return return_type("median")(*take_along(input, idx, axis, keepdim))
 
 
 TENSOR_METHODS = {

@@ -8,6 +8,8 @@ backend/elementwise_spec.py (``div_bwd``, ``pow_bwd``, ...) when no graph is bei
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import _dtypes
 from ...autograd.function import Function
 from .._common import Tensor, backend_of, binary_arrays, xp_of, zeros_like
@@ -85,15 +87,11 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "div")
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
         ctx.scalars = (a, b)
-        if getattr(ad, "dtype", None) is not None and ad.dtype.kind != "f" or (
-            getattr(bd, "dtype", None) is not None and bd.dtype.kind != "f"
-        ):
-            ad = _to_float(ad, a)
-            bd = _to_float(bd, b)
+        a, b = _float_operands(a, b)
+        ad, bd = binary_arrays(a, b, "div")
         with _quiet(a, b):
             return ad / bd
 
@@ -116,11 +114,25 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _to_float(arr, ref):
-    """int/bool operands of true division compute in the default float dtype."""
-    if not hasattr(arr, "dtype") or arr.dtype.kind == "f":
-        return arr
-    return arr.astype(_dtypes.get_default_dtype().np)
+def _is_float(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind == "f"
+    return isinstance(x, (float, np.floating))
+
+
+def _as_float(x):
+    if isinstance(x, Tensor):
+        return Tensor._make(x._data.astype(_dtypes.get_default_dtype().np))
+    return float(x) if isinstance(x, (int, np.integer, np.bool_)) else x
+
+
+def _float_operands(a, b):
+    """Operands of a float-valued op (true division, atan2): when neither is floating point,
+    both go to the default float dtype as they are, not first to their common integer type,
+    which wraps numbers (uint8 / -3 would divide by 253; PyTorch divides by -3)."""
+    if _is_float(a) or _is_float(b):
+        return a, b
+    return _as_float(a), _as_float(b)
 
 
 def _quiet(a, b=None):
@@ -129,7 +141,8 @@ def _quiet(a, b=None):
 
 
 class Pow(Function):
-    """y = a ** b;  da = g * b * a^(b-1),  db = g * y * log(a) (0 where a == 0 and b >= 0)"""
+    """y = a ** b;  da = g * b * a^(b-1) (0 where b == 0),  db = g * y * log(a) (0 where a == 0
+    and b >= 0)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -137,7 +150,7 @@ class Pow(Function):
         if isinstance(b, Tensor) and isinstance(a, (int, bool)) and b._data.dtype.kind == "f":
             ad = float(ad)
         with _quiet(a, b):
-            y = Tensor._make(ad ** bd)
+            y = Tensor._make(_power(ad, bd, b))
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None, y)
         ctx.scalars = (a, b)
@@ -158,16 +171,40 @@ class Pow(Function):
             if b is None:
                 e = ctx.scalars[1]
                 ga = zeros_like(g) if e == 0 else g * (e * a ** (e - 1))
-            else:
-                ga = g * b * a ** (b - 1)
+            else:  # 0 where b == 0, also where a^(b-1) is inf (not computed there: 0 * inf)
+                b0 = b == 0
+                ga = where(b0, 0.0, g * b * a ** (where(b0, 1.0, b) - 1))
         if need[1]:
             if a is None:
                 base = ctx.scalars[0]
-                gb = g * y * _log_scalar(base)
+                if base == 0:  # 0^b: 0 for b >= 0 (not 0 * -inf), as for a tensor base
+                    nonneg = b >= 0
+                    gb = g * where(nonneg, 0.0, where(nonneg, 1.0, y) * float("-inf"))
+                else:
+                    gb = g * y * _log_scalar(base)
             else:
                 log_a = where((a == 0) & (b >= 0), 0.0, log(a))
                 gb = g * y * log_a
         return ga, gb
+
+
+def _power(ad, bd, exponent):
+    """ad ** bd, with PyTorch's integer powers where NumPy refuses negative exponents: a
+    negative number raises; negative entries of a tensor give 1 for base 1, +-1 for base -1
+    (by the exponent's parity) and 0 for every other base."""
+    arr = bd if hasattr(bd, "dtype") else ad
+    if arr.dtype.kind not in "iu":
+        return ad ** bd
+    if not hasattr(bd, "dtype"):
+        if exponent < 0 or bd < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return ad ** bd
+    if bd.dtype.kind == "u":
+        return ad ** bd
+    xp = backend_of(bd).xp
+    neg = bd < 0
+    y = ad ** xp.where(neg, bd & 1, bd)  # (-1)^e by e's parity; 1^e = 1
+    return xp.where(neg & (abs(ad) != 1), 0, y)
 
 
 def _log_scalar(x):
@@ -182,6 +219,7 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b, "floor_divide")
+        _check_int_divisor(ad, bd)
         with _quiet(a, b):
             return ad // bd
 
@@ -192,6 +230,17 @@ class FloorDivide(Function):
                 zeros_like(g) if need[1] else None)
 
 
+def _check_int_divisor(ad, bd) -> None:
+    """Integer division by zero raises, as in PyTorch (NumPy would give 0). For a GPU divisor
+    the test reads one flag back, a synchronization: float divisors (inf/nan) skip it."""
+    if hasattr(bd, "dtype"):
+        zero = bd.dtype.kind in "biu" and not bd.all()
+    else:  # a number: the tensor operand's dtype says whether the division is integral
+        zero = ad.dtype.kind in "biu" and bd == 0
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
 def _modulo(name: str, doc: str, ufunc: str, quotient):
     """A remainder op: y = a - q(a / b) * b, with ``quotient(a, b)`` giving q(a / b) rounded
     (floor for Python's %, trunc for C's fmod);  da = g,  db = -g * q(a / b) (the fused
@@ -200,6 +249,7 @@ def _modulo(name: str, doc: str, ufunc: str, quotient):
 
     def forward(ctx, a, b):
         ad, bd = binary_arrays(a, b, name)
+        _check_int_divisor(ad, bd)
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
         ctx.scalars = (a, b)
@@ -235,14 +285,16 @@ Fmod = _modulo(
 
 
 class Atan2(Function):
-    """y = atan2(a, b);  da = g * b / (a^2 + b^2),  db = -g * a / (a^2 + b^2)"""
+    """y = atan2(a, b);  da = g * b / (a^2 + b^2),  db = -g * a / (a^2 + b^2) (both 0 where
+    a^2 + b^2 == 0, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ad, bd = binary_arrays(a, b, "atan2")
         ctx.save_for_backward(a, b)
+        a, b = _float_operands(a, b)
+        ad, bd = binary_arrays(a, b, "atan2")
         with _quiet(a, b):
-            return xp_of(a).arctan2(_to_float(ad, a), _to_float(bd, b))
+            return xp_of(a).arctan2(ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -251,7 +303,9 @@ class Atan2(Function):
         if fused_ok(g, a, b):
             ga, gb = backend_of(g._data).ew("atan2_bwd", g._data, a._data, b._data)
             return (Tensor._make(ga) if need[0] else None), (Tensor._make(gb) if need[1] else None)
-        scale = g / (a * a + b * b)
+        r2 = a * a + b * b
+        origin = r2 == 0
+        scale = where(origin, 0.0, g / where(origin, 1.0, r2))
         return (scale * b if need[0] else None), (-scale * a if need[1] else None)
 
 
@@ -281,12 +335,11 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        q = _apply_binary(Div, input, other, "div")
-        out = trunc(q)
-        kinds = {x._data.dtype.kind for x in (input, other) if isinstance(x, Tensor)}
-        if "f" not in kinds and not any(isinstance(x, float) for x in (input, other)):
-            return out.to(_dtypes.result_type(input, other))
-        return out
+        if not (_is_float(input) or _is_float(other)):
+            # exact in the integer type, out-of-range numbers wrapped as PyTorch does (a float
+            # quotient would not wrap them, and rounds large int64 values)
+            return floor_divide(sub(input, fmod(input, other)), other)
+        return trunc(_apply_binary(Div, input, other, "div"))
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
         f"'{rounding_mode}'"

@@ -111,12 +111,13 @@ def _extremum(name: str, doc: str, largest: bool):
         if fused_ok(g, a, b):  # both gradients in one per-element kernel
             da, db = backend_of(g._data).ew(f"{name}_bwd", g._data, a._data, b._data)
             return Tensor._make(da), Tensor._make(db)
-        a_wins = a > b if largest else a < b
+        # g to each side unless it loses (both where one is NaN), ties split it
+        a_loses, b_loses = (a < b, b < a) if largest else (a > b, b > a)
         tie = a == b
         half = g * 0.5
         need = ctx.needs_input_grad
-        ga = where(tie, half, g * a_wins) if need[0] else None
-        gb = where(tie, half, g * ~(a_wins | tie)) if need[1] else None
+        ga = where(tie, half, g * ~a_loses) if need[0] else None
+        gb = where(tie, half, g * ~b_loses) if need[1] else None
         return ga, gb
 
     return type(name.capitalize(), (Function,), {
@@ -125,9 +126,9 @@ def _extremum(name: str, doc: str, largest: bool):
     })
 
 
-Maximum = _extremum("maximum", "y = max(a, b);  da = g where a > b, db = g where b > a, ties "
+Maximum = _extremum("maximum", "y = max(a, b);  da = g unless a < b, db = g unless b < a, ties "
                     "split g / 2 each", True)
-Minimum = _extremum("minimum", "y = min(a, b);  da = g where a < b, db = g where b < a, ties "
+Minimum = _extremum("minimum", "y = min(a, b);  da = g unless a > b, db = g unless b > a, ties "
                     "split g / 2 each", False)
 
 

@@ -79,8 +79,8 @@ Tanh = _unary("Tanh", "y = tanh x;  dx = g * (1 - y^2)", "tanh", lambda g, y: g 
               "output")
 Sigmoid = _unary("Sigmoid", "y = 1 / (1 + e^-x);  dx = g * y * (1 - y)", "sigmoid",
                  lambda g, y: g * (y * (1 - y)), "output")
-Relu = _unary("Relu", "y = max(x, 0);  dx = g * [y > 0]", "relu",
-              lambda g, y: g * (y > 0), "output", False)
+Relu = _unary("Relu", "y = max(x, 0);  dx = g * [not y <= 0] (g where y is NaN)", "relu",
+              lambda g, y: g * ~(y <= 0), "output", False)
 Sign = _unary("Sign", "y = sign(x);  dx = 0", "sign", _zero, None, False)
 Floor = _unary("Floor", "y = floor(x);  dx = 0", "floor", _zero, None, False)
 Ceil = _unary("Ceil", "y = ceil(x);  dx = 0", "ceil", _zero, None, False)

@@ -38,10 +38,11 @@ def _check_nonempty(x, axes, op):
 # ---- amax / amin / max / min -----------------------------------------------------------------
 class SelectEven(Function):
     """y = max / min / lower median of x over axes;  dx = g / count at every x equal to y
-    (ties share the gradient evenly, as PyTorch's amax/amin and full max()/min()/median())"""
+    (ties share the gradient evenly, as PyTorch's amax/amin and full max()/min()/median();
+    with ``nan_ties``, as in the latter three, a NaN result's gradient goes to the NaNs)"""
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, kind):
+    def forward(ctx, x, axes, keepdim, kind, nan_ties):
         xd = x._data
         xp = xp_of(x)
         if kind == "max":
@@ -50,21 +51,27 @@ class SelectEven(Function):
             yd = backend_of(xd).reduce_min(xd, axes, keepdim)
         else:  # median of all elements (axes is None): the lower of the two middle values
             flat = xp.sort(xd.reshape(-1))
-            yd = flat[(flat.size - 1) // 2].reshape((1,) * xd.ndim if keepdim else ())
+            yd = flat[(flat.size - 1) // 2]
+            if xd.dtype.kind == "f":  # NaN sorts last; PyTorch's median is NaN if any is
+                yd = xp.where(xp.isnan(flat[-1]), flat[-1], yd)
+            yd = yd.reshape((1,) * xd.ndim if keepdim else ())
         y = Tensor._make(xp.asarray(yd))
-        ctx.meta = (xd.shape, axes, keepdim)
+        ctx.meta = (xd.shape, axes, keepdim, nan_ties and xd.dtype.kind == "f")
         ctx.save_for_backward(x, y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        in_shape, axes, keepdim = ctx.meta
+        in_shape, axes, keepdim, nan_ties = ctx.meta
         yk = y._data if keepdim else y._data.reshape(_keepdim_shape(in_shape, axes))
         hit = x._data == yk
+        if nan_ties:
+            xp = xp_of(x)
+            hit |= xp.isnan(x._data) & xp.isnan(yk)
         with _quiet(x):
             weights = (hit / hit.sum(axis=axes, keepdims=True)).astype(x._data.dtype)
-        return _expand_back(g, in_shape, axes, keepdim) * _const(weights), None, None, None
+        return _expand_back(g, in_shape, axes, keepdim) * _const(weights), None, None, None, None
 
 
 def _amax_amin(input, dim, keepdim, kind, op):
@@ -73,7 +80,7 @@ def _amax_amin(input, dim, keepdim, kind, op):
     if input._data.ndim == 0:
         axes = None
     _check_nonempty(input, axes, op)
-    return SelectEven.apply(input, axes, keepdim, kind)
+    return SelectEven.apply(input, axes, keepdim, kind, False)
 
 
 def amax(input, dim=(), keepdim: bool = False):
@@ -109,7 +116,7 @@ def _max_min(input, dim, keepdim, other, largest):
             raise RuntimeError(f"{op}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return SelectEven.apply(input, None, False, op)
+        return SelectEven.apply(input, None, False, op, True)
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__} "
                         f"(use amax/amin to reduce over several dims)")

@@ -68,8 +68,11 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Standard deviation: sqrt(var);  dx = g (x - mean) / ((n - correction) std)."""
-    return sqrt(_var_args(input, dim, unbiased, keepdim, correction, "std"))
+    """Standard deviation: sqrt(var);  dx = g (x - mean) / ((n - correction) std), 0 where
+    std is 0 (a constant slice: PyTorch's subgradient, not 0 * inf)."""
+    v = _var_args(input, dim, unbiased, keepdim, correction, "std")
+    zero = _const(v._data == 0)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 # ---- logsumexp -------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def logsumexp(input, dim, keepdim: bool = False):
 # ---- norm ------------------------------------------------------------------------------------
 class PNorm(Function):
     """y = (sum_{axes} |x|^p)^(1/p);  dx = g * sign(x) |x|^(p-1) / y^(p-1)  (0 where y == 0,
-    PyTorch's subgradient at the zero vector)"""
+    PyTorch's subgradient at the zero vector, and where x == 0 for p < 1)"""
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
@@ -141,6 +144,10 @@ class PNorm(Function):
         with _quiet(x):
             if p == 2:
                 dx = gk * x / y_safe
+            elif p < 1:  # |x|^(p-1) is inf at x == 0: that entry's gradient is 0, as PyTorch's
+                x_zero = _const(x._data == 0)
+                dx = (gk * sign(x) * _pow(where(x_zero, 1.0, _abs(x)), p - 1)
+                      / _pow(y_safe, p - 1))
             else:
                 dx = gk * sign(x) * _pow(_abs(x), p - 1) / _pow(y_safe, p - 1)
         return where(zero, 0.0, dx), None, None, None

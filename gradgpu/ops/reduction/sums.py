@@ -64,6 +64,8 @@ def _sum_dtype(x, dtype):
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Sum over ``dim`` (all dims when None); ints and bools sum in int64."""
     axes = dims_arg(dim, input._data.ndim, "sum")
+    if input._data.ndim == 0:  # dim 0 / -1 of a 0-d tensor is the tensor itself
+        axes = None
     return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
 
 
@@ -100,6 +102,8 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
             f"or complex dtype. Got: {input.dtype.name.capitalize()}"
         )
     axes = dims_arg(dim, input._data.ndim, "mean")
+    if input._data.ndim == 0:
+        axes = None
     return Mean.apply(input, axes, keepdim)
 
 

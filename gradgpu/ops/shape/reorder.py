@@ -15,6 +15,8 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
+        if not dims:  # (NumPy's flip of a 0-d array over no axes gives a scalar, not an array)
+            return x._data.copy()
         return xp_of(x).flip(x._data, axis=dims).copy()
 
     @staticmethod
@@ -26,6 +28,8 @@ def flip(input, dims):
     """The elements in reverse order along each of ``dims``."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = dims_arg(dims, input._data.ndim, "flip") or ()
+    if input._data.ndim == 0:  # dim 0 / -1 of a 0-d tensor: nothing to reverse
+        axes = ()
     return Flip.apply(input, axes)
 
 
