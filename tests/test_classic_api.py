@@ -98,3 +98,16 @@ def test_unknown_classic_keyword_is_a_type_error():
         autograd.backward(y, retain_everything=True)
     with pytest.raises(TypeError, match="unexpected keyword argument 'grad_variables'"):
         y.backward(grad_variables=gradgpu.ones(()))
+
+
+@pytest.mark.parametrize("write", [lambda y, v: y.mul_(v), lambda y, v: y.copy_(v)])
+def test_an_in_place_op_with_a_volatile_operand_makes_the_target_volatile(write):
+    """The result of an op with a volatile input is volatile; written in place, it must not
+    keep the target's old history (backward gave w.grad [1, 1], the derivative without v)."""
+    v = Variable(gradgpu.tensor([3.0, 3.0]), volatile=True)
+    w = Variable(gradgpu.ones(2), requires_grad=True)
+    y = w * 1
+    write(y, v)
+    assert y.volatile and not y.requires_grad and y.grad_fn is None
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.sum().backward()

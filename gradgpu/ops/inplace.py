@@ -55,9 +55,21 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
             f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}"
         )
+    if self._base is not None and result._grad_fn is not None:
+        # (the base requiring grad is refused before computing, by _check_writable)
+        raise RuntimeError(
+            f"{op}: an in-place operation with an operand that requires grad on a view of a "
+            f"tensor that does not is not supported: the base (shape "
+            f"{list(self._base.shape)}) would not be connected to the graph (PyTorch gives it "
+            "a CopySlices history). Write through the base (base[key] = value) or build the "
+            "result with cat/stack.")
     self._data[...] = result._data
     self._version_counter[0] += 1
-    if result._grad_fn is not None:
+    if result._volatile:  # the classic API: a volatile operand makes the result volatile
+        self._volatile = True
+        self._grad_fn = None
+        self._requires_grad = False
+    elif result._grad_fn is not None:
         self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
@@ -232,6 +244,7 @@ def _reshaping_inplace(name, fn):
                                "in-place operation.")
         out = fn(self, *args)  # only metadata changes, so views of graph tensors are fine
         self._data = out._data
+        self._version_counter[0] += 1  # an in-place op all the same (PyTorch bumps it too)
         if out._grad_fn is not None:
             self._grad_fn = out._grad_fn
             self._output_nr = out._output_nr
