@@ -377,3 +377,25 @@ def test_0d_dims_out_of_range_and_integer_sums():
         x.flip((0, -1))
     assert gradgpu.tensor(3).sum(0).item() == 3
     assert gradgpu.tensor(True).sum(0).item() == 1
+
+
+def test_bitwise_ops_promote_and_wrap_like_pytorch():
+    """A 0-d tensor of another integer dtype does not widen the result, numbers wrap into it."""
+    u8 = gradgpu.tensor([5], dtype=gradgpu.uint8)
+    got = u8 | gradgpu.tensor(-1, dtype=gradgpu.int8)
+    assert got.dtype == gradgpu.uint8 and got.tolist() == [255]
+    got = gradgpu.tensor([5], dtype=gradgpu.int8) & gradgpu.tensor(3)
+    assert got.dtype == gradgpu.int8 and got.tolist() == [1]
+    assert (u8 & -1).tolist() == [5]
+    got = gradgpu.tensor([5], dtype=gradgpu.int8) | 300
+    assert got.dtype == gradgpu.int8 and got.tolist() == [45]
+
+
+def test_round_with_decimals():
+    x = gradgpu.tensor([1.2345, -2.5, 125.0, 0.125], dtype=gradgpu.float64, requires_grad=True)
+    assert gradgpu.round(x, decimals=2).tolist() == [1.23, -2.5, 125.0, 0.12]
+    assert x.round(decimals=-1).tolist() == [0.0, -0.0, 120.0, 0.0]
+    gradgpu.round(x, decimals=1).sum().backward()
+    assert x.grad.tolist() == [0.0] * 4
+    with pytest.raises(RuntimeError, match="floating point"):
+        gradgpu.round(gradgpu.tensor([15]), decimals=-1)

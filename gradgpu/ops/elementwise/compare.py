@@ -52,9 +52,12 @@ def _array_binary(name: str, ufunc_name: str, doc: str, integral_only: bool):
             for x in (input, other):
                 if isinstance(x, Tensor) and x._data.dtype.kind == "f":
                     raise RuntimeError(f"\"{name}_cpu\" not implemented for '{x.dtype.name}'")
-        check_devices(name, input, other)  # a 0-d CPU tensor joins
-        a, b = to_common_device(*(x._data if isinstance(x, Tensor) else x
-                                  for x in (input, other)))
+        if integral_only:  # bitwise: PyTorch's result dtype (0-d tensors, wrapped numbers)
+            a, b = binary_arrays(input, other, name)
+        else:  # logical: the result is bool whatever the operand types
+            check_devices(name, input, other)  # a 0-d CPU tensor joins
+            a, b = to_common_device(*(x._data if isinstance(x, Tensor) else x
+                                      for x in (input, other)))
         xp = backend_of(a if isinstance(input, Tensor) else b).xp
         return Tensor._make(getattr(xp, ufunc_name)(a, b))
 

@@ -185,8 +185,18 @@ def ceil(input):
     return Ceil.apply(input)
 
 
-def round(input):
-    return Round.apply(input)
+def round(input, *, decimals: int = 0):
+    """Round half to even; with ``decimals``, at that decimal place (negative: left of the
+    point), as PyTorch computes it: rint(x * 10^d) / 10^d, or rint(x / 10^-d) * 10^-d."""
+    decimals = int(decimals)
+    if decimals == 0:
+        return Round.apply(input)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"round(): decimals needs a floating point input, got {input.dtype}")
+    scale = 10.0 ** (decimals if decimals > 0 else -decimals)  # (abs is the op here)
+    if decimals > 0:
+        return Round.apply(input * scale) / scale
+    return Round.apply(input / scale) * scale
 
 
 def trunc(input):
