@@ -291,3 +291,19 @@ def test_max_and_prod_reject_dim_tuples():
         gradgpu.max(gradgpu.ones(2, 3), (0, 1))
     with pytest.raises(TypeError, match=r"prod\(\): argument 'dim' must be int or None"):
         gradgpu.prod(gradgpu.ones(2, 3), (0, 1))
+
+
+def test_the_zero_norm_is_in_the_graph_with_a_zero_gradient():
+    x = gradgpu.tensor([[0.0, 2.0, 0.0], [1.0, 1.0, 0.0]], dtype=gradgpu.float64,
+                       requires_grad=True)
+    y = x.norm(0, dim=1)
+    assert y.tolist() == [1.0, 2.0] and y.grad_fn is not None
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+def test_mean_of_an_empty_slice_is_nan_without_a_warning():
+    # (pytest turns warnings into errors here: NumPy's "Mean of empty slice" would fail)
+    assert np.isnan(gradgpu.ones(0).mean().item())
+    assert np.isnan(gradgpu.ones(2, 0).mean(1).numpy()).all()
+    assert gradgpu.ones(0, 3).mean(1).shape == (0,)

@@ -15,6 +15,8 @@ class ReductionReference:
     def reduce_mean(self, x, axes, keepdims: bool):
         """mean over ``axes`` (NaN for an empty slice)."""
         with self.quiet():
+            if x.size == 0:  # 0 / 0: NaN, without NumPy's "Mean of empty slice" warning
+                return x.sum(axis=axes, keepdims=keepdims) / 0
             return x.mean(axis=axes, keepdims=keepdims)
 
     def reduce_prod(self, x, axes, keepdims: bool, dtype=None):

@@ -153,6 +153,22 @@ class PNorm(Function):
         return where(zero, 0.0, dx), None, None, None
 
 
+class CountNorm(Function):
+    """y = the number of nonzero entries over ``axes`` (the p = 0 "norm");  dx = 0 (a node all
+    the same, as PyTorch's: backward through it works and gives zeros)"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xd = x._data
+        ctx.like = (xd.shape, xd.dtype)
+        return backend_of(xd).reduce_sum((xd != 0).astype(xd.dtype), axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype = ctx.like
+        return Tensor._make(xp_of(g).zeros(shape, dtype)), None, None
+
+
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
     """Vector p-norm over ``dim`` (all elements when None): p = 2 ('fro'), 1, inf, -inf, 0 or
     any p > 0."""
@@ -175,8 +191,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
     if p == -math.inf:
         return _amax_amin(_abs(input), axes or (), keepdim, "min", "norm")
     if p == 0:
-        nonzero = _const((input._data != 0).astype(input._data.dtype))
-        return sum(nonzero, axes, keepdim)
+        return CountNorm.apply(input, axes, keepdim)
     if p == 1:
         return sum(_abs(input), axes, keepdim)
     if p < 0:
