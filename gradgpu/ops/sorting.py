@@ -52,6 +52,12 @@ def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False
     return Tensor._make(_sorted_indices(xp_of(input), xd, axis, descending))
 
 
+def msort(input):
+    """The values sorted along dim 0: ``sort(input, 0).values``."""
+    check_tensor(input, "msort")
+    return sort(input, 0).values
+
+
 def _slice_along(arr, axis, start, stop):
     index = [slice(None)] * arr.ndim
     index[axis] = slice(start, stop)
@@ -127,6 +133,7 @@ def median(input, dim=None, keepdim: bool = False):
 
 
 TENSOR_METHODS = {
-    "sort": sort, "argsort": argsort, "topk": topk, "kthvalue": kthvalue, "median": median,
+    "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue,
+    "median": median,
 }
 FUNCTIONS: dict = {}

@@ -60,7 +60,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from ..indexing import index_select
 
     if repeats is None:  # repeat_interleave(counts): arange(n) repeated by counts
+        if input._data.ndim != 1:
+            raise RuntimeError(f"repeat_interleave(): repeat_interleave only accept 1D vector as "
+                               f"repeat, got shape {list(input.shape)}")
         counts = _counts(input, None, "repeat_interleave")
+        _check_output_size(output_size, counts)
         xp = xp_of(input)
         return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=np.int64), counts))
     if dim is None:
@@ -74,12 +78,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = input._data.shape[d]
     if isinstance(repeats, Tensor) and repeats._data.size != 1:
         counts = _counts(repeats, n, "repeat_interleave")
+        _check_output_size(output_size, counts)
         xp = xp_of(input)
         index = Tensor._make(xp.repeat(xp.arange(n, dtype=np.int64), counts))
         return index_select(input, d, index)
     r = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
     if r < 0:
         raise RuntimeError(f"repeat_interleave(): repeats can not be negative, got {r}")
+    if output_size is not None and output_size != n * r:
+        raise RuntimeError(f"repeat_interleave(): Invalid output_size, expected {n * r} but got "
+                           f"{output_size}")
     shp = input._data.shape
     spread = expand(unsqueeze(input, d + 1), shp[:d + 1] + (r,) + shp[d + 1:])
     return reshape(spread, shp[:d] + (n * r,) + shp[d + 1:])
@@ -99,13 +107,21 @@ def _counts(repeats, n, op):
     return counts
 
 
+def _check_output_size(output_size, counts):
+    """output_size is a promise of sum(counts) (it spares PyTorch a sync): a wrong one raises."""
+    if output_size is not None and output_size != int(counts.sum()):
+        raise RuntimeError(f"repeat_interleave(): allocated size does not match required size: "
+                           f"output_size={output_size}, sum of repeats={int(counts.sum())}")
+
+
 # ---- cat / stack --------------------------------------------------------------------------
 def _tensor_list(tensors, op: str) -> list:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
-    if len(tensors) == 0:
-        raise ValueError(f"{op}(): expected a non-empty list of Tensors")
+    if len(tensors) == 0:  # (PyTorch's cat raises ValueError here, stack & co RuntimeError)
+        raise (ValueError if op == "cat" else RuntimeError)(
+            f"{op}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected Tensor as element {i} in argument 'tensors', but "
@@ -210,11 +226,31 @@ def vstack(tensors):
 row_stack = vstack
 
 
+def dstack(tensors):
+    """Joined along dim 2 (depth), after making every tensor at least 3-D like NumPy's
+    atleast_3d: (n) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    def at_least_3d(t):
+        nd = t._data.ndim
+        if nd == 0:
+            return reshape(t, 1, 1, 1)
+        if nd == 1:
+            return reshape(t, 1, -1, 1)
+        return unsqueeze(t, 2) if nd == 2 else t
+
+    return cat([at_least_3d(t) for t in _tensor_list(tensors, "dstack")], 2)
+
+
+def column_stack(tensors):
+    """0-d and 1-d tensors become columns (n, 1), then all are joined along dim 1."""
+    ts = _tensor_list(tensors, "column_stack")
+    return cat([reshape(t, -1, 1) if t._data.ndim < 2 else t for t in ts], 1)
+
+
 TENSOR_METHODS = {
     name: globals()[name]
     for name in "repeat tile repeat_interleave".split()
 }
 FUNCTIONS = {
     name: globals()[name]
-    for name in "cat concat concatenate stack hstack vstack row_stack".split()
+    for name in "cat concat concatenate stack hstack vstack row_stack dstack column_stack".split()
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...autograd.function import Function
 from .._common import Tensor, dims_arg, wrap_dim, xp_of
-from .views import _as_view, _same, reshape
+from .views import _as_view, _same, _shape_arg, reshape
 
 
 # ---- flip / roll / tril / triu / diagonal ---------------------------------------------------
@@ -24,9 +24,14 @@ class Flip(Function):
         return Flip.apply(g, ctx.dims), None
 
 
-def flip(input, dims):
-    """The elements in reverse order along each of ``dims``."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(input, *args, dims=None):
+    """The elements in reverse order along each of ``dims`` (a sequence, or the dims one by one
+    as ``Tensor.flip(0, 2)`` takes them)."""
+    if dims is not None and args:
+        raise TypeError("flip() got multiple values for argument 'dims'")
+    if dims is None and not args:
+        raise TypeError("flip() missing 1 required positional arguments: \"dims\"")
+    dims = _shape_arg(args if dims is None else (dims,), "flip")
     axes = dims_arg(dims, input._data.ndim, "flip") or ()
     if input._data.ndim == 0:  # dim 0 / -1 of a 0-d tensor: nothing to reverse
         axes = ()
@@ -63,14 +68,13 @@ class Roll(Function):
 
 def roll(input, shifts, dims=None):
     """Elements shifted cyclically along ``dims`` (the flattened tensor when None)."""
+    shifts = _shape_arg((shifts,), "roll")  # (ints, sequences and 0-d integer tensors)
     if dims is None:
-        if not isinstance(shifts, int) and len(shifts) != 1:
+        if len(shifts) != 1:
             raise RuntimeError(f"roll(): shifts {list(shifts)} needs dims when it has more than "
                                "one entry")
-        s = shifts if isinstance(shifts, int) else int(shifts[0])
-        return reshape(Roll.apply(reshape(input, -1), int(s), None), input._data.shape)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        return reshape(Roll.apply(reshape(input, -1), shifts[0], None), input._data.shape)
+    dims = _shape_arg((dims,), "roll")
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims: {len(dims)}")
@@ -180,6 +184,51 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
     return Diagonal.apply(input, int(offset), d1, d2)
 
 
+def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1):
+    """Each vector along the last dim placed on the diagonal (offset) of dims dim1, dim2 of a
+    new tensor of one more dim, zeros elsewhere;  dx = diagonal(g, offset, dim1, dim2)."""
+    nd = input._data.ndim + 1
+    d1 = wrap_dim(dim1, nd, "diag_embed")
+    d2 = wrap_dim(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed(): diagonal dimensions cannot be identical {dim1}, "
+                           f"{dim2}")
+    offset = int(offset)
+    shp = input._data.shape if input._data.ndim else (1,)
+    n = shp[-1] + abs(offset)
+    rest = iter(shp[:-1])
+    shape = tuple(n if i in (d1, d2) else next(rest) for i in range(nd))
+    return DiagonalScatter.apply(input, shape, offset, d1, d2)
+
+
+def rot90(input, k: int = 1, dims=(0, 1)):
+    """Rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first dim towards
+    the second (PyTorch's and NumPy's direction)."""
+    from .views import transpose
+
+    dims = tuple(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90(): expected total rotation dims == 2, but got dims = "
+                           f"{len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"rot90(): expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = (wrap_dim(d, nd, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90(): expected rotation dims to be different, but got dim0 = "
+                           f"{d0} and dim1 = {d1}")
+    k = int(k) % 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return transpose(flip(input, (d0,)), d0, d1)
+    from ..conversion import clone
+
+    return clone(input)
+
+
 class DiagEmbed(Function):
     """y = square matrix with the vector x on diagonal k;  dx = diagonal(g, k)"""
 
@@ -208,5 +257,5 @@ def diag(input, diagonal: int = 0):
 
 TENSOR_METHODS = {
     name: globals()[name]
-    for name in "flip fliplr flipud roll tril triu diagonal diag".split()
+    for name in "flip fliplr flipud roll rot90 tril triu diagonal diag diag_embed".split()
 }
