@@ -280,3 +280,20 @@ def test_a_mask_modified_after_a_select_is_detected():
     m[1] = True
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_squeeze_dims_are_checked_like_pytorch():
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        gradgpu.ones(1, 2, 1, 3).squeeze((0, 0))
+    with pytest.raises(IndexError, match="out of range"):
+        gradgpu.tensor(3.0).squeeze(1)
+    assert gradgpu.tensor(3.0).squeeze(-1).shape == ()
+    assert gradgpu.ones(1, 2, 1).squeeze((0, -1)).shape == (2,)
+
+
+def test_broadcast_tensors_error_and_split_size_keyword():
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        gradgpu.broadcast_tensors(gradgpu.ones(2), gradgpu.ones(3))
+    assert [t.numel() for t in gradgpu.arange(7.0).split(split_size=4)] == [4, 3]
+    with pytest.raises(TypeError, match="exactly one"):
+        gradgpu.arange(7.0).split(2, split_size=4)

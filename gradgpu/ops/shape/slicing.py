@@ -142,9 +142,14 @@ def _pieces(input, d: int, sizes) -> tuple:
     return Split.apply(input, d, tuple(sizes))
 
 
-def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
     """Views of consecutive pieces along ``dim``: of size ``split_size`` (the last may be
-    smaller), or of the listed sizes (which must add up to the dimension's size)."""
+    smaller), or of the listed sizes (which must add up to the dimension's size).
+    ``split_size=`` is Tensor.split's keyword name for the first argument."""
+    if (split_size is None) == (split_size_or_sections is None):
+        raise TypeError("split() needs exactly one of split_size_or_sections and split_size")
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
     nd = tensor._data.ndim
     if nd == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")

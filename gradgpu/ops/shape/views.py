@@ -202,7 +202,13 @@ def broadcast_to(input, shape):
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    """The tensors expanded to their common broadcast shape (views)."""
+    shapes = [tuple(t.shape) for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"broadcast_tensors(): shapes {', '.join(map(str, map(list, shapes)))} "
+                           "cannot be broadcast together") from None
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -301,8 +307,13 @@ def squeeze(input, dim=None):
         new = tuple(s for s in shp if s != 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        drop = {wrap_dim(d, nd, "squeeze") for d in dims} if nd else set()
-        new = tuple(s for i, s in enumerate(shp) if not (i in drop and s == 1))
+        # a 0-d tensor takes dim 0 / -1 as PyTorch does (and refuses others)
+        wrapped = [wrap_dim(d, max(nd, 1), "squeeze") for d in dims]
+        for i, d in enumerate(wrapped):
+            if d in wrapped[:i]:
+                raise RuntimeError(f"squeeze(): dim {d} appears multiple times in the list of "
+                                   "dims")
+        new = tuple(s for i, s in enumerate(shp) if not (i in wrapped and s == 1))
     return Reshape.apply(input, new)
 
 
