@@ -297,3 +297,15 @@ def test_broadcast_tensors_error_and_split_size_keyword():
     assert [t.numel() for t in gradgpu.arange(7.0).split(split_size=4)] == [4, 3]
     with pytest.raises(TypeError, match="exactly one"):
         gradgpu.arange(7.0).split(2, split_size=4)
+
+
+def test_meshgrid_checks_like_pytorch():
+    a, b = gradgpu.arange(3.0), gradgpu.arange(2)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        gradgpu.meshgrid(a, b, indexing="ij")
+    with pytest.raises(RuntimeError, match="non-empty"):
+        gradgpu.meshgrid()
+    with pytest.raises(RuntimeError, match="indexing must be one of"):
+        gradgpu.meshgrid(a, a, indexing="yx")
+    x, y = gradgpu.meshgrid(a, a[:2], indexing="xy")
+    assert x.shape == y.shape == (2, 3)

@@ -99,10 +99,17 @@ def meshgrid(*tensors, indexing: str = "ij"):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise RuntimeError(f"meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     for t in tensors:
         if not isinstance(t, Tensor) or t.ndim > 1:
             raise RuntimeError("meshgrid: expects all tensors to be 0-D or 1-D")
+        if t.dtype != tensors[0].dtype or t.device != tensors[0].device:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype and device "
+                               f"(got {tensors[0].dtype} on {tensors[0].device} and {t.dtype} "
+                               f"on {t.device})")
     flat = [reshape(t, -1) for t in tensors]
     if indexing == "xy" and len(flat) >= 2:
         flat[0], flat[1] = flat[1], flat[0]
