@@ -33,9 +33,8 @@ class Parameter(Tensor):
         return (_rebuild_parameter, (self.detach(), self._requires_grad))
 
     def __deepcopy__(self, memo):
-        out = Parameter(Tensor._make(self._data.copy()), self._requires_grad)
-        if self._grad is not None:
-            out._grad = Tensor._make(self._grad._data.copy())
+        # the data and requires_grad only: PyTorch's Parameter leaves the gradient behind
+        out = type(self)(Tensor._make(self._data.copy()), self._requires_grad)
         memo[id(self)] = out
         return out
 

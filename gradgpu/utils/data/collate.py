@@ -4,12 +4,14 @@
   stacked; NumPy scalars become a 1-D tensor of their dtype; Python floats a float64 tensor,
   ints an int64 tensor, bools a bool tensor; str and bytes stay a list.
 - Dicts are collated key by key (same mapping type); namedtuples field by field (same type);
-  other sequences (tuples included) position by position into a list.
+  tuples position by position into a list, other sequences into their own type. Each field is
+  collated from a tuple of the samples' values, so a field of strings becomes a tuple.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import copy
 import re
 
 import numpy as np
@@ -45,6 +47,19 @@ def _same_mapping(elem, values: dict):
     return values
 
 
+def _same_sequence(elem, values: list):
+    """A sequence of ``elem``'s type holding ``values`` (a list when that type can't)."""
+    try:
+        if isinstance(elem, collections.abc.MutableSequence):
+            out = copy.copy(elem)  # keeps a list subclass's extra attributes
+            for i, v in enumerate(values):
+                out[i] = v
+            return out
+        return type(elem)(values)
+    except TypeError:
+        return values
+
+
 def default_collate(batch):
     """Collate a list of samples into a batch (see the module docstring for the rules)."""
     elem = batch[0]
@@ -67,13 +82,15 @@ def default_collate(batch):
     if isinstance(elem, collections.abc.Mapping):
         return _same_mapping(elem, {key: default_collate([d[key] for d in batch])
                                     for key in elem})
+    # The fields go down as zip's tuples, as in PyTorch: a field of strings stays a tuple.
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(s)) for s in zip(*batch)]
+        fields = [default_collate(s) for s in zip(*batch)]
+        return fields if isinstance(elem, tuple) else _same_sequence(elem, fields)
     raise TypeError(_ERR.format(type(elem)))
 
 

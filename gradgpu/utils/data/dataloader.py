@@ -24,6 +24,24 @@ def get_worker_info() -> None:
     return None
 
 
+class _LoaderIterator:
+    """What ``iter(loader)`` returns: the batches, with ``len()`` of the loader (PyTorch's
+    loader iterators have one; progress bars read it)."""
+
+    def __init__(self, loader: DataLoader, batches: Iterator) -> None:
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self) -> _LoaderIterator:
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
+
+
 class DataLoader:
     """Batches of ``dataset``: each iteration visits the indices of ``sampler`` (sequential, or
     a fresh random permutation per epoch when ``shuffle=True``), groups them ``batch_size`` at
@@ -125,9 +143,8 @@ class DataLoader:
         return self.batch_sampler is not None
 
     def __iter__(self) -> Iterator:
-        if self._iterable:
-            return self._iter_stream()
-        return self._iter_map()
+        batches = self._iter_stream() if self._iterable else self._iter_map()
+        return _LoaderIterator(self, batches)
 
     def _iter_map(self) -> Iterator:
         dataset, collate = self.dataset, self.collate_fn

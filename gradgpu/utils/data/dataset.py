@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 
@@ -162,9 +163,11 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
                               "empty dataset.", UserWarning, stacklevel=2)
         lengths = sizes
     for i, length in enumerate(lengths):
-        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        # any integer type (NumPy's too, as PyTorch accepts), but not bool
+        if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 0:
             raise ValueError(f"random_split(): lengths must be non-negative integers or "
                              f"fractions summing to 1, got {lengths[i]!r} at index {i}")
+    lengths = [int(length) for length in lengths]
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!"
                          f" ({sum(lengths)} vs {n})")
