@@ -70,19 +70,21 @@ template <typename T> GG_HD T leaky_relu_bwd(T g, T x, T slope) {
   return x > T(0) ? g : g * slope;
 }
 
-// alpha (e^x - 1) for x <= 0 (NaN stays NaN through expm1); backward from the output y.
+// alpha (e^x - 1) for x <= 0 (NaN stays NaN through expm1). The backward from the input x, as
+// PyTorch's out-of-place elu: alpha e^x does not cancel for x << 0 as y + alpha does, holds for
+// alpha < 0, and passes g at NaN (x <= 0 is false there).
 template <typename T> GG_HD T elu_fwd(T x, T alpha) { return x > T(0) ? x : alpha * expm1(x); }
-template <typename T> GG_HD T elu_bwd(T g, T y, T alpha) {
-  return y > T(0) ? g : g * (y + alpha);
+template <typename T> GG_HD T elu_bwd(T g, T x, T alpha) {
+  return x <= T(0) ? g * alpha * exp(x) : g;
 }
 
-// clamp(x, lo, hi) as NumPy's minimum(maximum(x, lo), hi): NaN propagates, a tie gives the
-// bound (so relu6(-0) is +0).
+// clamp(x, lo, hi) as PyTorch's clamp (NumPy's clip): NaN propagates and a tie keeps x, so
+// relu6(-0) is -0. The gradient is 0 only at or beyond a bound: NaN passes g, as PyTorch's.
 template <typename T> GG_HD T hardtanh_fwd(T x, T lo, T hi) {
-  return x <= lo ? lo : (x >= hi ? hi : x);
+  return x < lo ? lo : (x > hi ? hi : x);
 }
 template <typename T> GG_HD T hardtanh_bwd(T g, T x, T lo, T hi) {
-  return (x > lo && x < hi) ? g : T(0);
+  return (x <= lo || x >= hi) ? T(0) : g;
 }
 
 }  // namespace gg

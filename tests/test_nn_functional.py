@@ -115,8 +115,9 @@ def test_softmax_requires_dim_and_float_input():
     x = gradgpu.randn(2, 3)
     with pytest.raises(TypeError, match="dim"):
         x.softmax()
-    with pytest.raises(TypeError, match="dim"):
-        F.log_softmax(x)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        out = F.log_softmax(x)  # PyTorch's legacy implicit dim: 1 for a 2-D input
+    np.testing.assert_allclose(out.exp().numpy().sum(1), [1.0, 1.0], rtol=1e-6)
     ints = gradgpu.tensor([[1, 2, 3]])
     with pytest.raises(RuntimeError, match="floating point"):
         F.softmax(ints, 1)

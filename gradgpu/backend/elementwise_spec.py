@@ -181,32 +181,56 @@ _op("tanh", lambda xp, x: xp.tanh(x), lambda xp, g, y: g * (1 - y * y), "y")
 _op("sigmoid", _sigmoid, lambda xp, g, y: g * (y * (1 - y)), "y", domain=((-40.0, 40.0),))
 
 # ---- pointwise activations (gradgpu/ops/activation.py) ------------------------------------
-_op("logsigmoid", lambda xp, x: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x))),
-    lambda xp, g, x: g * _sigmoid(xp, -x), domain=((-40.0, 40.0),))
-_op("softplus", _softplus,
-    lambda xp, g, x, beta, threshold: xp.where(x * beta > threshold, g,
-                                               g * _sigmoid(xp, x * beta)),
+def _half_as_float(ref):
+    """A reference that computes float16 in float32 and rounds the result back, as the CUDA
+    kernels do (C = float for T = float16) and PyTorch does: in half precision 1 + erf(x)
+    loses every digit near x = -3 and x^3 overflows from x = 40 (gelu_tanh's backward gave
+    NaN), and gelu_bwd's 1e-30 test underflows to 0 (NaN at x = 0)."""
+    def run(xp, *args):
+        if getattr(args[0], "dtype", None) != xp.float16:  # all arrays share one dtype
+            return ref(xp, *args)
+        out = ref(xp, *(a.astype(xp.float32) if getattr(a, "dtype", None) == xp.float16 else a
+                        for a in args))
+        if isinstance(out, tuple):
+            return tuple(o.astype(xp.float16) for o in out)
+        return out.astype(xp.float16)
+
+    return run
+
+
+_op("logsigmoid", _half_as_float(lambda xp, x: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))),
+    _half_as_float(lambda xp, g, x: g * _sigmoid(xp, -x)), domain=((-40.0, 40.0),))
+_op("softplus", _half_as_float(_softplus),
+    _half_as_float(lambda xp, g, x, beta, threshold: xp.where(x * beta > threshold, g,
+                                                              g * _sigmoid(xp, x * beta))),
     scalars=("beta", "threshold"), domain=((-40.0, 40.0),),
     examples=((1.0, 20.0), (2.0, 3.0), (0.5, 10.0)))
 _op("erf", _erf, lambda xp, g, x: g * xp.exp(-(x * x)) * 1.1283791670955126)
-_op("gelu", lambda xp, x: _gelu(xp, x))
+_op("gelu", _half_as_float(lambda xp, x: _gelu(xp, x)))
 # gelu_bwd(g, x, y) takes Phi(x) = y / x from the output instead of a second erf (the costly
 # part on a CPU): 2 ulp wherever y is normal; for |x| < 1e-30 Phi(x) rounds to 0.5 exactly.
-_add("gelu_bwd", ("g", "x", "y"), lambda xp, g, x, y: _gelu_bwd(xp, g, x, y))
-_op("gelu_tanh", lambda xp, x: 0.5 * x * (1 + xp.tanh(_TANH_K * (x + 0.044715 * x * x * x))),
-    lambda xp, g, x: _gelu_tanh_bwd(xp, g, x))
-_op("silu", lambda xp, x: x * _sigmoid(xp, x), lambda xp, g, x: _silu_bwd(xp, g, x),
-    domain=((-40.0, 40.0),))
-_op("mish", lambda xp, x: x * xp.tanh(_softplus(xp, x, 1.0, 20.0)),
-    lambda xp, g, x: _mish_bwd(xp, g, x), domain=((-40.0, 40.0),))
+_add("gelu_bwd", ("g", "x", "y"), _half_as_float(lambda xp, g, x, y: _gelu_bwd(xp, g, x, y)))
+_op("gelu_tanh",
+    _half_as_float(lambda xp, x: 0.5 * x * (1 + xp.tanh(_TANH_K * (x + 0.044715 * x * x * x)))),
+    _half_as_float(lambda xp, g, x: _gelu_tanh_bwd(xp, g, x)))
+_op("silu", _half_as_float(lambda xp, x: x * _sigmoid(xp, x)),
+    _half_as_float(lambda xp, g, x: _silu_bwd(xp, g, x)), domain=((-40.0, 40.0),))
+_op("mish", _half_as_float(lambda xp, x: x * xp.tanh(_softplus(xp, x, 1.0, 20.0))),
+    _half_as_float(lambda xp, g, x: _mish_bwd(xp, g, x)), domain=((-40.0, 40.0),))
 _op("leaky_relu", lambda xp, x, slope: xp.where(x > 0, x, x * slope),
     lambda xp, g, x, slope: xp.where(x > 0, g, g * slope), scalars=("slope",),
     examples=((0.01,), (0.2,), (-1.5,)))
-_op("elu", lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(x)),
-    lambda xp, g, y, alpha: xp.where(y > 0, g, g * (y + alpha)), "y", scalars=("alpha",),
-    examples=((1.0,), (1.5,)))
-_op("hardtanh", lambda xp, x, lo, hi: xp.minimum(xp.maximum(x, lo), hi),
-    lambda xp, g, x, lo, hi: xp.where((x > lo) & (x < hi), g, 0), scalars=("lo", "hi"),
+# the backward from the input x (as PyTorch's out-of-place elu): alpha e^x, not y + alpha,
+# which cancels for x << 0 and takes the wrong branch for alpha < 0; NaN passes g (x <= 0 is
+# false), as PyTorch's
+_op("elu", _half_as_float(lambda xp, x, alpha: xp.where(x > 0, x, alpha * xp.expm1(x))),
+    _half_as_float(lambda xp, g, x, alpha: xp.where(x <= 0, g * alpha * xp.exp(x), g)),
+    scalars=("alpha",), examples=((1.0,), (1.5,), (-0.5,)))
+# clip: a tie keeps x, so hardtanh(-0, 0, 6) is -0 and NaN propagates, as PyTorch's clamp
+# (and 7x faster on the host than minimum(maximum())); the gradient is 0 only at or beyond a
+# bound, so NaN passes g, as PyTorch's hardtanh_backward
+_op("hardtanh", lambda xp, x, lo, hi: xp.clip(x, lo, hi),
+    lambda xp, g, x, lo, hi: xp.where((x <= lo) | (x >= hi), 0, g), scalars=("lo", "hi"),
     examples=((-1.0, 1.0), (0.0, 6.0), (-0.5, 2.5)))
 # 1 + erf / 1 + tanh near -1, 1 - tanh^2 near 0, x (1 - s) + 1 near its root x = -1.28:
 _cancels("gelu_fwd", "gelu_bwd", "gelu_tanh_fwd", "gelu_tanh_bwd", "silu_bwd", "mish_bwd")

@@ -4,20 +4,22 @@ and pooling, normalization, attention), each under its PyTorch name. The ops liv
 
 from __future__ import annotations
 
+import warnings
+
 from ..ops.activation import (
     elu,
     gelu,
     hardtanh,
     leaky_relu,
-    log_softmax,
     logsigmoid,
     mish,
     relu,
     relu6,
     silu,
-    softmax,
     softplus,
 )
+from ..ops.activation import log_softmax as _log_softmax
+from ..ops.activation import softmax as _softmax
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.batch_norm import batch_norm
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
@@ -36,6 +38,36 @@ from ..ops.loss import (
 )
 
 
+def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's legacy implicit dim when ``dim`` is None (with its deprecation warning): 0 for
+    0-, 1- and 3-D inputs, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """exp(x_i) / sum_j exp(x_j) along ``dim`` (None: PyTorch's implicit dim, with its
+    warning); ``dtype`` casts the input first."""
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
+    return _softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """softmax(-x) along ``dim`` (None: PyTorch's implicit dim, with its warning)."""
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
+    return _softmax(-input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """log(softmax(x)) along ``dim`` (None: PyTorch's implicit dim, with its warning)."""
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _log_softmax(input, dim, dtype=dtype)
+
+
 def one_hot(tensor, num_classes: int = -1):
     """Integer class indices -> int64 one-hot vectors of length num_classes (inferred as
     max + 1 when -1)."""
@@ -50,5 +82,5 @@ __all__ = [
     "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
     "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "multi_head_attention_forward",
     "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6", "scaled_dot_product_attention",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "tanh",
 ]

@@ -249,13 +249,33 @@ LeakyRelu = _pointwise(
     "LeakyRelu", "y = x if x > 0 else slope * x;  dx = g if x > 0 else slope * g", "leaky_relu",
     lambda g, x, slope: ew.where(x > 0, g, g * slope), "input")
 
+
+def _elu_bwd(g, x, alpha):
+    # e^min(x, 0): the unused branch stays finite for large x, so double backward has no 0 * inf
+    return ew.where(x <= 0, g * alpha * ew.exp(ew.clamp(x, max=0.0)), g)
+
+
 Elu = _pointwise(
-    "Elu", "y = x if x > 0 else alpha (e^x - 1);  dx = g if x > 0 else g * (y + alpha)", "elu",
-    lambda g, y, alpha: ew.where(y > 0, g, g * (y + alpha)), "output")
+    "Elu", "y = x if x > 0 else alpha (e^x - 1);  dx = g * alpha e^x if x <= 0 else g (NaN: g)",
+    "elu", _elu_bwd, "input")
+
+
+def _hardtanh_bwd(g, x, lo, hi):
+    return ew.where((x <= lo) | (x >= hi), zeros_like(g), g)
+
 
 Hardtanh = _pointwise(
-    "Hardtanh", "y = clamp(x, lo, hi);  dx = g where lo < x < hi, else 0 (as PyTorch)",
-    "hardtanh", lambda g, x, lo, hi: ew.where((x > lo) & (x < hi), g, zeros_like(g)), "input")
+    "Hardtanh", "y = clamp(x, lo, hi);  dx = 0 where x <= lo or x >= hi, else g (NaN: g)",
+    "hardtanh", _hardtanh_bwd, "input")
+
+# The in-place variants save the output, as PyTorch's leaky_relu_/hardtanh_ do: for slope >= 0
+# (and any bounds) y tells the branch as x does, with the same kernels, and no copy of x is kept
+LeakyReluInplace = _pointwise(
+    "LeakyReluInplace", "y = x if x > 0 else slope * x (slope >= 0);  dx = g if y > 0 else "
+    "slope * g", "leaky_relu", lambda g, y, slope: ew.where(y > 0, g, g * slope), "output")
+HardtanhInplace = _pointwise(
+    "HardtanhInplace", "y = clamp(x, lo, hi);  dx = 0 where y <= lo or y >= hi, else g",
+    "hardtanh", _hardtanh_bwd, "output")
 
 
 def _check_float(input, op: str):
@@ -265,11 +285,18 @@ def _check_float(input, op: str):
     return input
 
 
-def _inplace(input, result, op: str):
-    from .inplace import _check_writable, commit
+def _apply(fn, input, op: str, inplace: bool, *params, inplace_fn=None):
+    """``fn`` on ``input``; with ``inplace``, written into ``input`` (``op`` names it). A leaf
+    that requires grad is refused before computing. ``fn`` saves x for its backward, which the
+    write overwrites: the in-place form then runs ``inplace_fn`` (which saves the output) when
+    given, else ``fn`` on a copy of x's old values (what PyTorch saves for silu_, mish_)."""
+    if not inplace:
+        return fn.apply(input, *params)
+    from .inplace import _check_writable, _original, commit
 
     _check_writable(input, op)
-    return commit(input, result, op)
+    out = inplace_fn.apply(input, *params) if inplace_fn else fn.apply(_original(input), *params)
+    return commit(input, out, op)
 
 
 def logsigmoid(input):
@@ -300,28 +327,28 @@ def gelu(input, approximate: str = "none"):
 
 def silu(input, inplace: bool = False):
     """x * sigmoid(x) (swish)."""
-    out = Silu.apply(_check_float(input, "silu"))
-    return _inplace(input, out, "silu_") if inplace else out
+    return _apply(Silu, _check_float(input, "silu"), "silu_", inplace)
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x for x > 0, negative_slope * x otherwise."""
-    out = LeakyRelu.apply(_check_float(input, "leaky_relu"), float(negative_slope))
-    return _inplace(input, out, "leaky_relu_") if inplace else out
+    slope = float(negative_slope)
+    # a negative slope flips the sign of y: the in-place form keeps a copy of x instead
+    return _apply(LeakyRelu, _check_float(input, "leaky_relu"), "leaky_relu_", inplace, slope,
+                  inplace_fn=LeakyReluInplace if slope >= 0 else None)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    out = Elu.apply(_check_float(input, "elu"), float(alpha))
-    return _inplace(input, out, "elu_") if inplace else out
+    return _apply(Elu, _check_float(input, "elu"), "elu_", inplace, float(alpha))
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
     """clamp(x, min_val, max_val) with zero gradient at and beyond the bounds."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = Hardtanh.apply(_check_float(input, "hardtanh"), float(min_val), float(max_val))
-    return _inplace(input, out, "hardtanh_") if inplace else out
+    return _apply(Hardtanh, _check_float(input, "hardtanh"), "hardtanh_", inplace,
+                  float(min_val), float(max_val), inplace_fn=HardtanhInplace)
 
 
 def relu6(input, inplace: bool = False):
@@ -331,14 +358,18 @@ def relu6(input, inplace: bool = False):
 
 def mish(input, inplace: bool = False):
     """x * tanh(softplus(x))."""
-    out = Mish.apply(_check_float(input, "mish"))
-    return _inplace(input, out, "mish_") if inplace else out
+    return _apply(Mish, _check_float(input, "mish"), "mish_", inplace)
 
 
 def relu(input, inplace: bool = False):
     """max(x, 0) (``inplace`` writes into ``input``)."""
-    out = ew.relu(check_tensor(input, "relu"))
-    return _inplace(input, out, "relu_") if inplace else out
+    check_tensor(input, "relu")
+    if not inplace:
+        return ew.relu(input)
+    from .inplace import _check_writable, commit
+
+    _check_writable(input, "relu_")  # before computing, as PyTorch (relu saves its output)
+    return commit(input, ew.relu(input), "relu_")
 
 
 TENSOR_METHODS = {"softmax": softmax, "log_softmax": log_softmax, "erf": erf}

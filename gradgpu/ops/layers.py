@@ -8,6 +8,7 @@ differentiable to any order.
 from __future__ import annotations
 
 import math
+import operator
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state as _grad_state
@@ -24,6 +25,7 @@ from ._common import (
     xp_of,
 )
 from .linalg import folded_matmul, matmul
+from .reduction import norm as _norm
 from .reduction import sum as _sum
 
 
@@ -76,11 +78,15 @@ def linear(input, weight, bias=None):
             f"{list(input.shape)} has {input._data.shape[-1] if input._data.ndim else 0} "
             f"features, weight {list(weight.shape)} expects {in_features}"
         )
+    if bias is not None:
+        check_tensor(bias, "linear", "bias")
+        if bias._data.dtype != input._data.dtype:  # as PyTorch: no promotion by the bias either
+            raise RuntimeError(f"linear(): expected bias of the input's dtype {input.dtype}, "
+                               f"but got {bias.dtype}")
     if weight._data.ndim == 1:
         out = matmul(input, weight)
         return out + bias if bias is not None else out
     if bias is not None:
-        check_tensor(bias, "linear", "bias")
         if bias._data.shape not in ((weight._data.shape[0],), (1,), ()):
             raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not match "
                                f"weight {list(weight.shape)}")
@@ -113,12 +119,17 @@ class Linear(Function):
         gx = matmul(g, weight) if need[0] else None
         gw = gb = None
         if need[1]:
-            g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            g2 = g.reshape(_rows(g.shape), g.shape[-1]) if g.ndim != 2 else g
+            x2 = x.reshape(_rows(x.shape), x.shape[-1]) if x.ndim != 2 else x
             gw = matmul(g2.mT, x2)
         if ctx.has_bias and need[2]:
             gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb
+
+
+def _rows(shape) -> int:
+    """The rows of ``shape`` folded to a matrix (reshape(-1, 0) is ambiguous: no features)."""
+    return math.prod(shape[:-1])
 
 
 def _linear_grads_on_arrays(g, x, w, need, has_bias):
@@ -128,7 +139,8 @@ def _linear_grads_on_arrays(g, x, w, need, has_bias):
     gx = Tensor._make(folded_matmul(xp, g, w)) if need[0] else None
     gw = gb = None
     if need[1]:
-        gw = Tensor._make(xp.matmul(g.reshape(-1, g.shape[-1]).T, x.reshape(-1, x.shape[-1])))
+        gw = Tensor._make(xp.matmul(g.reshape(_rows(g.shape), g.shape[-1]).T,
+                                    x.reshape(_rows(x.shape), x.shape[-1])))
     if has_bias and need[2]:
         gb = Tensor._make(backend_of(g).reduce_sum(g, tuple(range(g.ndim - 1)), False)
                           if g.ndim > 1 else g)
@@ -290,11 +302,11 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
     from ._common import wrap_dim
 
     d = wrap_dim(dim, input._data.ndim, "normalize")
-    a = ew.abs(input)
-    # |x|^p has a zero derivative at 0 for p > 1; the clamp below keeps the norm's own
-    # 1/norm^(p-1) factor away from 0, so zero vectors get a zero (not NaN) gradient
-    norm = ew.clamp(_sum(a ** p, d, keepdim=True), min=eps ** p) ** (1.0 / p)
-    return input / norm
+    # PyTorch's x / norm(x, p).clamp_min(eps) through our norm, which handles every p (inf's
+    # max, 0's count, p < 1's infinite slope at 0) and gives the zero vector a zero subgradient
+    # (the power-sum formula divided by 1 for p = inf and made NaN gradients at 0 for p < 1)
+    norm = _norm(input, p, d, keepdim=True)
+    return input / ew.clamp(norm, min=eps)
 
 
 # ---- pad ------------------------------------------------------------------------------------
@@ -325,7 +337,11 @@ class PadConstant(Function):
 def pad(input, pad, mode: str = "constant", value=None):
     """Pad the last len(pad) // 2 dims: ``pad`` = (last_left, last_right, prev_left, ...)."""
     check_tensor(input, "pad")
-    pad = tuple(int(p) for p in pad)
+    try:  # ints only, as PyTorch: int() would truncate a float width silently
+        pad = tuple(operator.index(p) for p in pad)
+    except TypeError:
+        raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, but got "
+                        f"{list(pad)}") from None
     nd = input._data.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
         raise RuntimeError(f"pad(): padding length must be even and at most twice the number of "

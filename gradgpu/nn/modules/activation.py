@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
-
 from .. import functional as F
 from .module import Module
 
 __all__ = [
     "ReLU", "ReLU6", "GELU", "Tanh", "Sigmoid", "SiLU", "Mish", "LeakyReLU", "ELU", "Hardtanh",
-    "Softplus", "LogSigmoid", "Softmax", "LogSoftmax",
+    "Softplus", "LogSigmoid", "Softmax", "Softmin", "Softmax2d", "LogSoftmax",
 ]
 
 
@@ -169,13 +167,6 @@ class LogSigmoid(Module):
         return F.logsigmoid(input)
 
 
-def _softmax_dim(name: str, ndim: int) -> int:
-    """PyTorch's legacy implicit dim (with its warning): 0 for 0-, 1- and 3-D inputs, else 1."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning, stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
 class _AlongDim(Module):
     """A normalization along ``dim`` (None: PyTorch's legacy implicit choice, with its warning)."""
 
@@ -190,8 +181,7 @@ class _AlongDim(Module):
         self.__dict__.setdefault("dim", None)
 
     def forward(self, input):
-        dim = self.dim if self.dim is not None else _softmax_dim(self._name, input.dim())
-        return getattr(F, self._name)(input, dim)
+        return getattr(F, self._name)(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -203,7 +193,24 @@ class Softmax(_AlongDim):
     _name = "softmax"
 
 
+class Softmin(_AlongDim):
+    """softmax(-x) along ``dim``."""
+
+    _name = "softmin"
+
+
 class LogSoftmax(_AlongDim):
     """x - logsumexp(x) along ``dim``."""
 
     _name = "log_softmax"
+
+
+class Softmax2d(Module):
+    """softmax over the channels of each location: dim -3 of a (C, H, W) or (N, C, H, W)
+    input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)
