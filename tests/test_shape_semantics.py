@@ -309,3 +309,16 @@ def test_meshgrid_checks_like_pytorch():
         gradgpu.meshgrid(a, a, indexing="yx")
     x, y = gradgpu.meshgrid(a, a[:2], indexing="xy")
     assert x.shape == y.shape == (2, 3)
+
+
+def test_stacked_products_with_no_columns():
+    """reshape(-1, 0) cannot infer the rows: folded products name them."""
+    x = gradgpu.ones(2, 2, 0, requires_grad=True)
+    w = gradgpu.ones(4, 0, requires_grad=True)
+    y = gradgpu.nn.functional.linear(x, w)
+    y.sum().backward()
+    assert y.tolist() == [[[0.0] * 4] * 2] * 2 and x.grad.shape == (2, 2, 0)
+    a = gradgpu.ones(3, 2, 0, requires_grad=True)
+    b = gradgpu.ones(0, 5, requires_grad=True)
+    (a @ b).sum().backward()
+    assert a.grad.shape == (3, 2, 0) and b.grad.shape == (0, 5)

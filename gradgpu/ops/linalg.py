@@ -5,6 +5,7 @@ be slower. float32 products use TF32 only if ``gradgpu.backends.cuda.matmul.allo
 
 from __future__ import annotations
 
+import math
 import string
 
 from .. import _dtypes
@@ -30,7 +31,8 @@ class MatMul(Function):
         gb = None
         if need[1]:
             if b.ndim == 2 and a.ndim > 2:  # one (k, B*m) @ (B*m, n) GEMM, no batch sum after
-                gb = reshape(a, (-1, a.shape[-1])).mT @ reshape(g, (-1, g.shape[-1]))
+                rows = math.prod(a.shape[:-1])  # (not -1: ambiguous for 0 columns)
+                gb = reshape(a, (rows, a.shape[-1])).mT @ reshape(g, (rows, g.shape[-1]))
             else:
                 gb = sum_to_shape(a.mT @ g, b._data.shape)
         return ga, gb
@@ -41,7 +43,8 @@ def folded_matmul(xp, a, b):
     batch, which BLAS does about twice as fast as NumPy's loop over the batch."""
     if b.ndim == 2 and a.ndim > 2:
         lead = a.shape[:-1]
-        return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(lead + (b.shape[-1],))
+        rows = math.prod(lead)  # not -1: reshape(-1, 0) is ambiguous when a has no columns
+        return xp.matmul(a.reshape(rows, a.shape[-1]), b).reshape(lead + (b.shape[-1],))
     return xp.matmul(a, b)
 
 
