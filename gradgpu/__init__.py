@@ -46,6 +46,7 @@ from ._factories import (  # noqa: E402
     full,
     full_like,
     linspace,
+    logspace,
     normal,
     ones,
     ones_like,

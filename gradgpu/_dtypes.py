@@ -117,11 +117,18 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        # 10**-precision as a Python float (1e-06), not NumPy's float32 rounding of it
+        self.resolution = 10.0 ** -info.precision
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash(("finfo", self.dtype))
 
     def __repr__(self) -> str:
-        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
-                f"eps={self.eps}, smallest_normal={self.tiny}, bits={self.bits}, "
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
 
 
@@ -138,8 +145,14 @@ class iinfo:
         self.max = int(info.max)
         self.min = int(info.min)
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash(("iinfo", self.dtype))
+
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 # ---- promotion ----------------------------------------------------------------------------
@@ -198,3 +211,25 @@ def result_type(*operands) -> dtype:
 def can_cast(src: dtype, dst: dtype) -> bool:
     """Whether an in-place op may write a result of dtype src into a tensor of dtype dst."""
     return src.category <= dst.category
+
+
+def scalar_fits(value, d: dtype) -> bool:
+    """Whether PyTorch accepts the number ``value`` for a tensor of dtype ``d``.
+
+    c10's ``checked_convert``: floating and bool dtypes take any number; an integer dtype takes a
+    float inside its range (NaN and inf never) and an int inside its range, where an unsigned
+    dtype also takes -max..-1 (they wrap, as ``uint8_tensor - 1`` relies on).
+    """
+    if d.category != _INT or isinstance(value, (bool, np.bool_)):
+        return True
+    info = np.iinfo(d.np)
+    if isinstance(value, (float, np.floating)):
+        return info.min <= value <= info.max  # Python compares float with int exactly; NaN fails
+    lo = info.min if d.is_signed else -int(info.max)
+    return lo <= int(value) <= info.max
+
+
+def check_scalar_fits(value, d: dtype) -> None:
+    """Raise PyTorch's RuntimeError when ``value`` overflows dtype ``d`` (see scalar_fits)."""
+    if not scalar_fits(value, d):
+        raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence as _Sequence
 
 import numpy as np
 
@@ -56,46 +57,94 @@ def _finish(array, requires_grad: bool) -> Tensor:
 
 
 def _host_array_from_data(data, dtype):
-    """Python scalars / nested sequences / arrays -> (host or device array, inferred dtype)."""
+    """Python scalars / nested sequences / arrays -> (host or device array, inferred dtype).
+
+    Arrays and tensors keep their dtype and are cast as they are. Python and NumPy numbers get
+    PyTorch's ``infer_scalar_type``: the promotion of every element's own dtype (``[np.float64(1),
+    2]`` is float64, ``[1, 2.5]`` the default dtype), and are refused when they overflow an
+    integer dtype, where a cast would silently wrap.
+    """
     if isinstance(data, Tensor):
         return data._data, data.dtype
     if is_array(data):
         return data, _dtypes.from_numpy_dtype(data.dtype)
-    if isinstance(data, np.generic):
-        arr = np.asarray(data)
-        return arr, _dtypes.from_numpy_dtype(arr.dtype)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data)
+    if isinstance(data, _Sequence):
+        data, inferred = _unwrap_nested(data)
+    else:
+        inferred = _element_dtype(data)
+    if inferred is None:  # empty sequences
+        inferred = _dtypes.get_default_dtype()
     try:
         arr = np.array(data)
     except ValueError as exc:
         raise ValueError(
             f"tensor(): expected a rectangular nested sequence of numbers ({exc})"
         ) from None
+    target = inferred if dtype is None else _dtypes.as_dtype(dtype)
+    if (inferred.category == _dtypes._INT and arr.size
+            and (arr.dtype.kind in "fO" or arr.dtype == np.uint64)):
+        # Python ints past int64 (NumPy made float64, uint64 or object): only a floating
+        # target holds them
+        if not target.is_floating_point:
+            raise ValueError("Overflow when unpacking long long")
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind == "O" and inferred.is_floating_point:
+        arr = arr.astype(np.float64)  # floats mixed with ints past int64
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise TypeError(f"tensor(): could not infer dtype of {type(data).__name__}")
-    if arr.dtype.kind == "f":
-        inferred = _dtypes.get_default_dtype()
-    elif arr.dtype.kind in "iu":
-        inferred = _dtypes.int64
-    else:
-        inferred = _dtypes.bool_
+    if (target.category == _dtypes._INT and arr.size
+            and not np.can_cast(arr.dtype, target.np)):  # only a narrowing cast can overflow
+        lo, hi = arr.min().item(), arr.max().item()
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            lo = float("nan")
+        _dtypes.check_scalar_fits(lo, target)
+        _dtypes.check_scalar_fits(hi, target)
     return arr, inferred
 
 
+_PY_SCALAR_TYPES = frozenset({bool, int, float})
+
+
+def _element_dtype(x):
+    """The dtype PyTorch infers for one number, array or tensor of ``tensor(data)``."""
+    if isinstance(x, np.generic) or is_array(x):  # first: np.float64 is a Python float
+        return _dtypes.from_numpy_dtype(x.dtype)
+    if isinstance(x, bool):
+        return _dtypes.bool_
+    if isinstance(x, int):
+        return _dtypes.int64
+    if isinstance(x, float):
+        return _dtypes.get_default_dtype()
+    if isinstance(x, Tensor):
+        return x.dtype
+    raise TypeError(f"tensor(): could not infer dtype of {type(x).__name__}")
+
+
 def _unwrap_nested(seq):
-    """Replace tensors inside nested lists by host arrays so NumPy can stack them."""
+    """(seq with tensors replaced by host arrays so NumPy can stack them, the promotion of the
+    dtypes of its elements or None when it has none)."""
+    types = set(map(type, seq))
+    if types <= _PY_SCALAR_TYPES:  # the common case, without a Python loop over the elements
+        inferred = None
+        for t in (bool, int, float):
+            if t in types:
+                inferred = _element_dtype(t())
+        return seq, inferred
     out = []
+    inferred = None
     for x in seq:
-        if isinstance(x, Tensor):
-            out.append(x._host_array())
-        elif isinstance(x, (list, tuple)):
-            out.append(_unwrap_nested(x))
+        if isinstance(x, _Sequence) and not isinstance(x, (str, bytes)):
+            x, d = _unwrap_nested(x)
         else:
-            out.append(x)
-    return out
+            d = _element_dtype(x)
+            if isinstance(x, Tensor):
+                x = x._host_array()
+        out.append(x)
+        if d is not None:
+            inferred = d if inferred is None else _dtypes.promote_types(inferred, d)
+    return out, inferred
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -241,9 +290,17 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value`` (dtype inferred from it, as PyTorch)."""
-    if dtype is None:
-        dtype = _dtypes.result_type(fill_value)
-    return _filled((size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype,
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (int, float, np.number, np.bool_)):
+        raise TypeError(f"full(): argument 'fill_value' must be Number, not "
+                        f"{type(fill_value).__name__}")
+    dt = _dtypes.result_type(fill_value) if dtype is None else _dtypes.as_dtype(dtype)
+    _dtypes.check_scalar_fits(fill_value, dt)
+    # cast the number first: NumPy refuses a negative Python int for an unsigned array, PyTorch
+    # wraps it (full(..., -1, dtype=uint8) is 255)
+    fill_value = np.asarray(fill_value).astype(dt.np)[()]
+    return _filled((size,) if isinstance(size, int) else (tuple(size),), fill_value, dt,
                    device, requires_grad, "full")
 
 
@@ -274,17 +331,26 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Te
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (n x m)."""
+    m = n if m is None else m
+    for name, v in (("n", n), ("m", m)):
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     be = get_backend(_resolve_device(device))
-    arr = be.xp.eye(n, n if m is None else m, dtype=_factory_dtype(dtype).np)
+    arr = be.xp.eye(n, m, dtype=_factory_dtype(dtype).np)
     return _finish(arr, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from start to end (exclusive) by step; int64 unless any argument is a float."""
     if end is None:
         start, end = 0, start
+    if dtype is not None and _dtypes.as_dtype(dtype) is _dtypes.int64:
+        # PyTorch computes an int64 range from the bounds and step truncated to integers
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) / step < 0:
         raise RuntimeError(
             f"arange(): upper bound and lower bound inconsistent with step sign "
@@ -306,9 +372,48 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
     """``steps`` evenly spaced values from start to end inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
+    dt = _factory_dtype(dtype)
     be = get_backend(_resolve_device(device))
-    arr = be.xp.linspace(start, end, steps, dtype=np.float64).astype(_factory_dtype(dtype).np)
-    return _finish(arr, requires_grad)
+    return _finish(_linear_steps(be.xp, start, end, steps, dt).astype(dt.np), requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None,
+             requires_grad=False) -> Tensor:
+    """``steps`` values ``base ** e`` for e evenly spaced from start to end inclusive."""
+    if steps < 0:
+        raise RuntimeError("logspace(): number of steps must be non-negative")
+    dt = _factory_dtype(dtype)
+    be = get_backend(_resolve_device(device))
+    exps = _linear_steps(be.xp, start, end, steps, dt).astype(np.float64)
+    return _finish((float(base) ** exps).astype(dt.np), requires_grad)
+
+
+def _linear_steps(xp, start, end, steps: int, dt):
+    """linspace's values as PyTorch's CPU kernel computes them, before the cast to ``dt``.
+
+    The bounds are cast to ``dt`` first (an integer dtype truncates them) and the step is
+    computed in ``dt`` (float64 for integer dtypes, float32 for float16); the first half counts
+    up from start, the second half down from end, so both ends are exact."""
+    if isinstance(start, Tensor):
+        start = start.item()
+    if isinstance(end, Tensor):
+        end = end.item()
+    floating = dt.category == _dtypes._FLOAT
+    # PyTorch's Half arithmetic runs in float, rounding once at the end
+    work = np.dtype(np.float32 if dt is _dtypes.float16 else dt.np if floating else np.float64)
+    lo = np.asarray(start).astype(dt.np).astype(work)[()]
+    hi = np.asarray(end).astype(dt.np).astype(work)[()]
+    if steps == 1:
+        return xp.full((1,), lo, dtype=work)
+    step = (hi - lo) / work.type(steps - 1)
+    if floating:
+        step = work.type(np.asarray(step).astype(dt.np))  # the step is stored in dt
+    idx = xp.arange(steps, dtype=np.int64)
+    half = steps // 2
+    out = xp.empty(steps, dtype=work)
+    out[:half] = lo + step * idx[:half].astype(work)
+    out[half:] = hi - step * (steps - idx[half:] - 1).astype(work)
+    return out
 
 
 # ---- random ---------------------------------------------------------------------------------
@@ -349,24 +454,34 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
     """Integers uniform on [low, high); ``randint(high, size)`` starts at 0."""
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
     dt = _factory_dtype(dtype, _dtypes.int64)
+    if dt.category != _dtypes._FLOAT:  # a draw outside the dtype's range would wrap
+        lo, hi = (0, 1) if dt is _dtypes.bool_ else (np.iinfo(dt.np).min, np.iinfo(dt.np).max)
+        if low < lo:
+            raise RuntimeError(f"from is out of bounds for {dt.name}")
+        if high - 1 > hi:
+            raise RuntimeError(f"to - 1 is out of bounds for {dt.name}")
     dev = _resolve_device(device)
     gen = generator_for(dev, generator)
     arr = gen._backend.randint(gen._rng, int(low), int(high), _sizes((size,)), dt.np)
     return _finish(arr, requires_grad)
 
 
-def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+def randperm(n: int, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dev = _resolve_device(device)
     gen = generator_for(dev, generator)
     dt = _factory_dtype(dtype, _dtypes.int64)
-    return Tensor._make(gen._backend.permutation(gen._rng, n).astype(dt.np))
+    return _finish(gen._backend.permutation(gen._rng, n).astype(dt.np), requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
@@ -374,6 +489,8 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
+        if bool((std._data < 0).any()) if isinstance(std, Tensor) else std < 0:
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())),
                                     tuple(getattr(std, "shape", ())))
         noise = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)

@@ -147,10 +147,20 @@ class TensorConversions:
         return self.to(_dtypes.uint8)
 
     def type(self, dtype=None):
-        """The legacy type name (``'gradgpu.FloatTensor'``) with no argument, else a cast."""
+        """The legacy type name (``'gradgpu.FloatTensor'``) with no argument, else a cast (to a
+        dtype or a legacy name: ``'torch.DoubleTensor'``, ``'gradgpu.cuda.LongTensor'``)."""
         if dtype is None:
             where = "cuda." if self.device.type == "cuda" else ""
             return f"gradgpu.{where}{_LEGACY_TYPE_NAMES[self.dtype.name]}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            module, _, name = dtype.rpartition(".")
+            if module not in ("torch", "gradgpu", "torch.cuda", "gradgpu.cuda"):
+                raise ValueError(f"invalid type: '{dtype}'")
+            by_name = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
+            if name not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to("cuda" if module.endswith("cuda") else "cpu",
+                           _dtypes.as_dtype(by_name[name]))
         return self.to(_dtypes.as_dtype(dtype))
 
     # ---- Python protocol ----------------------------------------------------------------
@@ -170,11 +180,17 @@ class TensorConversions:
             raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self.item())
 
+    def _scalar(self):
+        """item() for the number protocols, whose error is a ValueError in PyTorch."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -184,14 +200,71 @@ class TensorConversions:
         return int(self.item())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
 
     __hash__ = object.__hash__
+
+    def __contains__(self, element) -> bool:
+        """``element in t``: whether any entry equals element (a number or a tensor, broadcast)."""
+        from .tensor import Tensor
+
+        if not isinstance(element, (Tensor, int, float, np.number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((element == self).any().item())
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        return object.__format__(self, spec)  # a format spec on a tensor is a TypeError
+
+    # ---- new_*: factories taking this tensor's dtype and device by default --------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A new tensor holding a copy of ``data``, with this tensor's dtype and device."""
+        from . import _factories
+
+        return _factories.tensor(data, dtype=self.dtype if dtype is None else dtype,
+                                 device=self.device if device is None else device,
+                                 requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """zeros(size) with this tensor's dtype and device."""
+        return self.new_full(_size_args(size), 0, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """ones(size) with this tensor's dtype and device."""
+        return self.new_full(_size_args(size), 1, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        """full(size, fill_value) with this tensor's dtype (not the fill value's) and device."""
+        from . import _factories
+
+        return _factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                               device=self.device if device is None else device,
+                               requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """empty(size) with this tensor's dtype and device."""
+        from . import _factories
+
+        return _factories.empty(_size_args(size), dtype=self.dtype if dtype is None else dtype,
+                                device=self.device if device is None else device,
+                                requires_grad=requires_grad)
+
+    def new(self, *args, device=None) -> Tensor:
+        """Legacy ``x.new(data)`` / ``x.new(*sizes)``: this tensor's dtype, uninitialized for
+        sizes; ``x.new()`` is empty."""
+        from . import _factories
+        from .tensor import Size
+
+        dev = self.device if device is None else device
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return _factories.tensor(args[0], dtype=self.dtype, device=dev)
+        return _factories.empty(_size_args(args) if args else (0,), dtype=self.dtype,
+                                device=dev)
 
     def __repr__(self) -> str:
         from ._tensor_repr import tensor_repr
@@ -212,6 +285,11 @@ class TensorConversions:
             out._grad = type(self._grad)._make(self._grad._data.copy())
         memo[id(self)] = out
         return out
+
+
+def _size_args(size: tuple) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f(size=...)`` all name the shape (2, 3)."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
 
 
 def _rebuild(array, device_str, requires_grad):

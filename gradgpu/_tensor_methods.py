@@ -31,6 +31,22 @@ def _pos(self):
     return self
 
 
+def _not_implemented_on_type_error(op):
+    """``==``/``!=`` with an operand the op refuses (None, a str, a list) defers to Python, which
+    compares identities (``t == None`` is False), as PyTorch's operators do."""
+
+    def method(self, other):
+        try:
+            return op(self, other)
+        except TypeError:
+            if hasattr(other, "__array__"):  # an array operand: a real error, never False
+                raise
+            return NotImplemented
+
+    method.__name__ = op.__name__
+    return method
+
+
 OPERATORS = {
     "__add__": ew.add,
     "__radd__": ew.radd,
@@ -58,8 +74,8 @@ OPERATORS = {
     "__ror__": ew.ror_,
     "__xor__": ew.bitwise_xor,
     "__rxor__": ew.rxor_,
-    "__eq__": ew.eq,
-    "__ne__": ew.ne,
+    "__eq__": _not_implemented_on_type_error(ew.eq),
+    "__ne__": _not_implemented_on_type_error(ew.ne),
     "__lt__": ew.lt,
     "__le__": ew.le,
     "__gt__": ew.gt,

@@ -7,6 +7,7 @@ This file holds construction, shape/dtype/device attributes and autograd attribu
 
 from __future__ import annotations
 
+import operator
 import warnings
 import weakref
 
@@ -21,11 +22,42 @@ from .backend import backend_of
 _ndarray = np.ndarray
 _np_generic = np.generic
 _new = object.__new__
+_tuple_new = tuple.__new__  # a Size from a tuple of ints, skipping the checks
 _CPU = _device_cls("cpu")
 
 
 class Size(tuple):
-    """A tensor shape: a tuple with PyTorch's repr and ``numel()``."""
+    """A tensor shape: a tuple of ints with PyTorch's repr and ``numel()``; slices and sums of
+    sizes are sizes."""
+
+    def __new__(cls, sizes=()):
+        out = []
+        for i, s in enumerate(sizes):
+            try:
+                out.append(operator.index(s))  # ints, NumPy ints, one-element int tensors
+            except TypeError:
+                raise TypeError(f"gradgpu.Size() takes an iterable of 'int' (item {i} is "
+                                f"'{type(s).__name__}')") from None
+        return tuple.__new__(cls, out)
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return _tuple_new(Size, out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return _tuple_new(Size, tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         return f"gradgpu.Size({list(self)})"
@@ -87,10 +119,10 @@ class Tensor(TensorConversions):
     def __init__(self, *args, device=None) -> None:
         from . import _factories
 
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
             t = _factories.tensor(args[0], dtype=_dtypes.get_default_dtype(), device=device)
-        else:
-            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        else:  # Tensor(2, 3), Tensor(Size([2, 3])); Tensor() is empty, like torch.Tensor()
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
             t = _factories.empty(*sizes, dtype=_dtypes.get_default_dtype(), device=device)
         self._data = t._data
 
@@ -124,12 +156,12 @@ class Tensor(TensorConversions):
     # ---- basic attributes ---------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     def size(self, dim: int | None = None):
         """The shape, or the length of one dimension."""
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -179,6 +211,14 @@ class Tensor(TensorConversions):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
 
+    def storage_offset(self) -> int:
+        """Elements between the start of the memory this tensor views and its first element."""
+        base = self._data
+        while getattr(base, "base", None) is not None:
+            base = base.base
+        offset = self.data_ptr() - _data_ptr(base)
+        return offset // self._data.itemsize if offset >= 0 else 0
+
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
 
@@ -186,10 +226,7 @@ class Tensor(TensorConversions):
         return self._data.dtype.kind == "f"
 
     def data_ptr(self) -> int:
-        iface = getattr(self._data, "__array_interface__", None) or (
-            self._data.__cuda_array_interface__
-        )
-        return iface["data"][0]
+        return _data_ptr(self._data)
 
     @property
     def _version(self) -> int:
@@ -362,6 +399,11 @@ class Tensor(TensorConversions):
         self._output_nr = 0
         self._requires_grad = False
         return self
+
+
+def _data_ptr(arr) -> int:
+    iface = getattr(arr, "__array_interface__", None) or arr.__cuda_array_interface__
+    return iface["data"][0]
 
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:
