@@ -322,3 +322,16 @@ def test_stacked_products_with_no_columns():
     b = gradgpu.ones(0, 5, requires_grad=True)
     (a @ b).sum().backward()
     assert a.grad.shape == (3, 2, 0) and b.grad.shape == (0, 5)
+
+
+def test_ravel_moveaxis_broadcast_shapes_and_cat_axis():
+    x = gradgpu.arange(6.0).reshape(2, 3).requires_grad_()
+    assert x.t().ravel().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert gradgpu.moveaxis(x, 0, 1).shape == x.moveaxis(0, 1).shape == (3, 2)
+    assert gradgpu.broadcast_shapes((2, 1), (3,), 1) == gradgpu.Size([2, 3])
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        gradgpu.broadcast_shapes((2,), (3,))
+    y = gradgpu.cat([x, x], axis=1)
+    assert y.shape == (2, 6) and gradgpu.concatenate([x, x], axis=0).shape == (4, 3)
+    y.sum().backward()
+    assert x.grad.tolist() == [[2.0] * 3] * 2

@@ -157,10 +157,13 @@ class Cat(Function):
         return tuple(grads)
 
 
-def cat(tensors, dim: int = 0):
+def cat(tensors, dim: int = 0, *, axis=None):
     """The tensors joined along an existing ``dim`` (dtypes promoted; 1-D empty tensors are
-    skipped, as in PyTorch)."""
+    skipped, as in PyTorch; ``axis`` is NumPy's name for ``dim``, which PyTorch accepts)."""
     from ... import _dtypes
+
+    if axis is not None:
+        dim = axis
 
     ts = _tensor_list(tensors, "cat")
     for i, t in enumerate(ts):

@@ -367,11 +367,30 @@ def contiguous(input, memory_format=None):
     return Contiguous.apply(input)
 
 
+def ravel(input):
+    """The elements as a 1-D tensor (a view when the layout allows, as reshape(-1))."""
+    return reshape(input, -1)
+
+
+def broadcast_shapes(*shapes):
+    """The shape all of ``shapes`` (ints or sequences of ints) broadcast to, as a Size."""
+    from ...tensor import Size
+
+    try:
+        return Size(np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s)
+                                          for s in shapes)))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes(): shapes {list(shapes)} cannot be broadcast "
+                           "together") from None
+
+
+moveaxis = movedim  # NumPy's name, which PyTorch also has
+
 TENSOR_METHODS = {
     name: globals()[name]
     for name in (
-        "reshape view view_as reshape_as flatten unflatten expand expand_as broadcast_to "
-        "permute transpose swapaxes swapdims t movedim unsqueeze squeeze contiguous"
+        "reshape view view_as reshape_as flatten unflatten ravel expand expand_as broadcast_to "
+        "permute transpose swapaxes swapdims t movedim moveaxis unsqueeze squeeze contiguous"
     ).split()
 }
-FUNCTIONS = {"broadcast_tensors": broadcast_tensors}
+FUNCTIONS = {"broadcast_tensors": broadcast_tensors, "broadcast_shapes": broadcast_shapes}
