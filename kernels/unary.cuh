@@ -44,9 +44,9 @@ template <typename T> GG_HD T frac_fwd(T x) {
 
 // relu: max(x, 0) with NaN propagated and -0 mapped to +0 (as NumPy's maximum(x, 0)).
 template <typename T> GG_HD T relu_fwd(T x) { return !(x <= T(0)) ? x : T(0); }
-// g * [not y <= 0] as a product (as the NumPy reference): g where y is NaN, as PyTorch; inf or
-// nan g stays nan where y <= 0 (PyTorch's select gives 0 there).
-template <typename T> GG_HD T relu_bwd(T g, T y) { return g * T(!(y <= T(0))); }
+// g * [y != 0] as a product (as the NumPy reference; y = relu(x) is positive, +0 or NaN): g
+// where y is NaN, as PyTorch; inf or nan g stays nan where y == 0 (PyTorch's select gives 0).
+template <typename T> GG_HD T relu_bwd(T g, T y) { return g * T(y != T(0)); }
 
 // ---- exponentials and logarithms ---------------------------------------------------------
 template <typename T> GG_HD T exp_fwd(T x) { return exp(x); }

@@ -171,3 +171,22 @@ def test_a_plain_backward_after_create_graph_accumulates_into_the_same_grad():
     (x * 3).sum().backward()
     assert x.grad is grad and grad.tolist() == [5.0, 7.0, 9.0]
     assert grad.grad_fn is not None  # the earlier history stays
+
+
+def test_create_graph_stores_a_copy_so_later_in_place_accumulation_is_safe():
+    """The first gradient stored under create_graph may be a broadcast view, the caller's own
+    gradient, or one array sent to two leaves; a later plain backward adds into .grad in place."""
+    with pytest.warns(UserWarning):
+        x = _x()
+        x.sum().backward(create_graph=True)  # .grad would be a read-only broadcast view
+        x.sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0, 2.0]
+        x, g = _x(), gradgpu.ones(3, dtype=gradgpu.float64)
+        x.backward(g, create_graph=True)
+        x.backward(gradgpu.ones(3, dtype=gradgpu.float64))
+        assert g.tolist() == [1.0, 1.0, 1.0] and x.grad.tolist() == [2.0, 2.0, 2.0]
+        a, b = _x(), _x()
+        (a + b).backward(gradgpu.ones(3, dtype=gradgpu.float64), create_graph=True)
+        assert a.grad is not b.grad
+        (a * 1).sum().backward()
+        assert a.grad.tolist() == [2.0] * 3 and b.grad.tolist() == [1.0] * 3

@@ -320,7 +320,9 @@ def _store_grad(t, g, create_graph, Tensor):
     old = t._grad
     if old is None:
         if create_graph:
-            t._grad = g
+            # a recorded copy, as PyTorch's: g may be a broadcast view, the caller's gradient or
+            # one array sent to two leaves, and a later plain backward adds into .grad in place
+            t._grad = g.clone()
             return
         arr = g._data
         if (sys.getrefcount(g) <= _ENGINE_REFS and sys.getrefcount(arr) <= 3

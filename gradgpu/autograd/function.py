@@ -129,6 +129,8 @@ class FunctionCtx:
 
     _to_save = ()
     _non_differentiable = None
+    _dirty = None  # ids of inputs forward wrote in place (mark_dirty)
+    _apply_state = None  # (args, grad mode) while forward runs: needs_input_grad in forward
     materialize_grads = True
 
     def save_for_backward(self, *tensors) -> None:
@@ -148,15 +150,14 @@ class FunctionCtx:
         node's history and their version counters are bumped, as an in-place op's would be."""
         self._dirty = {id(t) for t in tensors}
 
-    @property
-    def needs_input_grad(self) -> tuple:
-        """Per forward argument: whether it is a tensor whose gradient is wanted. Available in
-        forward too (computed from the arguments), as in PyTorch."""
-        needs = self.__dict__.get("_needs_input_grad")
-        if needs is None:  # in forward: from the arguments apply was given
-            args, enabled = self.__dict__.get("_apply_state", ((), False))
-            needs = tuple(enabled and isinstance(a, _Tensor) and a._requires_grad for a in args)
-        return needs
+    def __getattr__(self, name):
+        # Reached only for attributes never set. ``needs_input_grad`` (per forward argument:
+        # whether its gradient is wanted) is a plain attribute once the node is connected, read
+        # by every backward; inside forward, as in PyTorch, it comes from apply's arguments.
+        if name == "needs_input_grad" and self._apply_state is not None:
+            args, enabled = self._apply_state
+            return tuple(enabled and isinstance(a, _Tensor) and a._requires_grad for a in args)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
     def saved_tensors(self) -> tuple:
@@ -222,7 +223,7 @@ class Function(metaclass=_FunctionMeta):
         else:
             outputs = cls.forward(ctx, *args)
 
-        dirty = ctx.__dict__.get("_dirty")
+        dirty = ctx._dirty
         if dirty is not None:
             _bump_dirty(args, dirty)
         if type(outputs) is tuple:
@@ -301,12 +302,12 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
             needs.append(False)
             meta.append(None)
     ctx.next_functions = tuple(edges)
-    ctx._needs_input_grad = tuple(needs)
+    ctx.needs_input_grad = tuple(needs)
     ctx._apply_state = None  # the node must not keep its inputs alive
     ctx._input_meta = tuple(meta)
 
     nondiff = ctx._non_differentiable
-    dirty = ctx.__dict__.get("_dirty")
+    dirty = ctx._dirty
     fresh = []  # outputs created by forward (not inputs returned as they are)
     out_meta = []
     for i, o in enumerate(outs):

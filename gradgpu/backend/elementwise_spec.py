@@ -147,9 +147,10 @@ _op("round", _copy_int(lambda xp, x: xp.rint(x)), integer_ok=True)
 _op("trunc", _copy_int(lambda xp, x: xp.trunc(x)), integer_ok=True)
 _op("frac", lambda xp, x: xp.zeros_like(x) if x.dtype.kind in "biu" else x - xp.trunc(x),
     integer_ok=True, domain=((-20.0, 20.0),))
-# g * [not y <= 0]: g where y is NaN, as PyTorch's threshold_backward (a product, not its
-# select: a where() on a data-dependent mask costs the host 10x)
-_op("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, g, y: g * ~(y <= 0), "y",
+# g * [y != 0] (y = relu(x) is positive, +0 or NaN): g where y is NaN, as PyTorch's
+# threshold_backward (a product, not its select: a where() on a data-dependent mask costs the
+# host 10x)
+_op("relu", lambda xp, x: xp.maximum(x, 0), lambda xp, g, y: g * (y != 0), "y",
     integer_ok=True)
 _op("exp", lambda xp, x: xp.exp(x), lambda xp, g, y: g * y, "y", domain=((-80.0, 80.0),))
 _op("expm1", lambda xp, x: xp.expm1(x), lambda xp, g, y: g * (y + 1), "y",
@@ -189,8 +190,9 @@ def _half_as_float(ref):
     def run(xp, *args):
         if getattr(args[0], "dtype", None) != xp.float16:  # all arrays share one dtype
             return ref(xp, *args)
-        out = ref(xp, *(a.astype(xp.float32) if getattr(a, "dtype", None) == xp.float16 else a
-                        for a in args))
+        # scalars (alpha, beta, ...) rounded to float16 first, as the CUDA kernels get them
+        out = ref(xp, *(a.astype(xp.float32) if getattr(a, "dtype", None) == xp.float16
+                        else float(xp.float16(a)) for a in args))
         if isinstance(out, tuple):
             return tuple(o.astype(xp.float16) for o in out)
         return out.astype(xp.float16)
