@@ -24,7 +24,7 @@ from ._common import (
     same_device,
     xp_of,
 )
-from .linalg import folded_matmul, matmul
+from .linalg import folded_matmul, folded_rows, matmul
 from .reduction import norm as _norm
 from .reduction import sum as _sum
 
@@ -119,17 +119,12 @@ class Linear(Function):
         gx = matmul(g, weight) if need[0] else None
         gw = gb = None
         if need[1]:
-            g2 = g.reshape(_rows(g.shape), g.shape[-1]) if g.ndim != 2 else g
-            x2 = x.reshape(_rows(x.shape), x.shape[-1]) if x.ndim != 2 else x
+            g2 = g.reshape(folded_rows(g.shape), g.shape[-1]) if g.ndim != 2 else g
+            x2 = x.reshape(folded_rows(x.shape), x.shape[-1]) if x.ndim != 2 else x
             gw = matmul(g2.mT, x2)
         if ctx.has_bias and need[2]:
             gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return gx, gw, gb
-
-
-def _rows(shape) -> int:
-    """The rows of ``shape`` folded to a matrix (reshape(-1, 0) is ambiguous: no features)."""
-    return math.prod(shape[:-1])
 
 
 def _linear_grads_on_arrays(g, x, w, need, has_bias):
@@ -139,8 +134,8 @@ def _linear_grads_on_arrays(g, x, w, need, has_bias):
     gx = Tensor._make(folded_matmul(xp, g, w)) if need[0] else None
     gw = gb = None
     if need[1]:
-        gw = Tensor._make(xp.matmul(g.reshape(_rows(g.shape), g.shape[-1]).T,
-                                    x.reshape(_rows(x.shape), x.shape[-1])))
+        gw = Tensor._make(xp.matmul(g.reshape(folded_rows(g.shape), g.shape[-1]).T,
+                                    x.reshape(folded_rows(x.shape), x.shape[-1])))
     if has_bias and need[2]:
         gb = Tensor._make(backend_of(g).reduce_sum(g, tuple(range(g.ndim - 1)), False)
                           if g.ndim > 1 else g)

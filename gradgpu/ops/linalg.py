@@ -31,20 +31,24 @@ class MatMul(Function):
         gb = None
         if need[1]:
             if b.ndim == 2 and a.ndim > 2:  # one (k, B*m) @ (B*m, n) GEMM, no batch sum after
-                rows = math.prod(a.shape[:-1])  # (not -1: ambiguous for 0 columns)
+                rows = folded_rows(a.shape)
                 gb = reshape(a, (rows, a.shape[-1])).mT @ reshape(g, (rows, g.shape[-1]))
             else:
                 gb = sum_to_shape(a.mT @ g, b._data.shape)
         return ga, gb
 
 
+def folded_rows(shape) -> int:
+    """The rows of ``shape`` folded to a matrix (not reshape(-1, n): ambiguous when n is 0)."""
+    return math.prod(shape[:-1])
+
+
 def folded_matmul(xp, a, b):
     """a @ b; a stack of matrices times one matrix runs as a single 2-D GEMM over the folded
     batch, which BLAS does about twice as fast as NumPy's loop over the batch."""
     if b.ndim == 2 and a.ndim > 2:
-        lead = a.shape[:-1]
-        rows = math.prod(lead)  # not -1: reshape(-1, 0) is ambiguous when a has no columns
-        return xp.matmul(a.reshape(rows, a.shape[-1]), b).reshape(lead + (b.shape[-1],))
+        return xp.matmul(a.reshape(folded_rows(a.shape), a.shape[-1]), b).reshape(
+            a.shape[:-1] + (b.shape[-1],))
     return xp.matmul(a, b)
 
 

@@ -35,7 +35,7 @@ class Repeat(Function):
 
 def repeat(input, *sizes):
     """The tensor tiled ``sizes[i]`` times along each dim (leading sizes add new dims)."""
-    reps = _shape_arg(sizes, "repeat")
+    reps = _shape_arg(sizes, "repeat", "repeats")
     if len(reps) < input._data.ndim:
         raise RuntimeError(
             f"repeat(): number of dimensions of repeat dims ({len(reps)}) can not be smaller "
@@ -48,7 +48,7 @@ def repeat(input, *sizes):
 
 def tile(input, dims):
     """Like repeat, but ``dims`` shorter than the tensor's rank is padded with leading 1s."""
-    reps = _shape_arg((dims,) if isinstance(dims, int) else tuple(dims), "tile")
+    reps = _shape_arg((dims,) if isinstance(dims, int) else tuple(dims), "tile", "dims")
     reps = (1,) * (input._data.ndim - len(reps)) + reps
     return repeat(input, reps)
 

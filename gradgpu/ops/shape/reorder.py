@@ -31,7 +31,7 @@ def flip(input, *args, dims=None):
         raise TypeError("flip() got multiple values for argument 'dims'")
     if dims is None and not args:
         raise TypeError("flip() missing 1 required positional arguments: \"dims\"")
-    dims = _shape_arg(args if dims is None else (dims,), "flip")
+    dims = _shape_arg(args if dims is None else (dims,), "flip", "dims")
     axes = dims_arg(dims, input._data.ndim, "flip") or ()
     if input._data.ndim == 0:  # dim 0 / -1 of a 0-d tensor: nothing to reverse
         axes = ()
@@ -68,13 +68,13 @@ class Roll(Function):
 
 def roll(input, shifts, dims=None):
     """Elements shifted cyclically along ``dims`` (the flattened tensor when None)."""
-    shifts = _shape_arg((shifts,), "roll")  # (ints, sequences and 0-d integer tensors)
+    shifts = _shape_arg((shifts,), "roll", "shifts")  # (ints, sequences and 0-d integer tensors)
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"roll(): shifts {list(shifts)} needs dims when it has more than "
                                "one entry")
         return reshape(Roll.apply(reshape(input, -1), shifts[0], None), input._data.shape)
-    dims = _shape_arg((dims,), "roll")
+    dims = _shape_arg((dims,), "roll", "dims")
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims: {len(dims)}")

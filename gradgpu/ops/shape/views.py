@@ -33,9 +33,10 @@ def _buffer_owner(a):
     return a
 
 
-def _shape_arg(shape, op: str) -> tuple:
+def _shape_arg(shape, op: str, name: str = "size") -> tuple:
     """Sizes given as ints or as one tuple/list of ints (NumPy ints and 0-d integer tensors
-    count as ints; a float is refused, as PyTorch does, not truncated)."""
+    count as ints; a float is refused, as PyTorch does, not truncated). ``name``: the argument
+    the error names."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     sizes = []
@@ -43,8 +44,8 @@ def _shape_arg(shape, op: str) -> tuple:
         try:
             sizes.append(operator.index(s))
         except TypeError:
-            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found element "
-                            f"of type {type(s).__name__} at pos {pos}") from None
+            raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, but found "
+                            f"element of type {type(s).__name__} at pos {pos}") from None
     return tuple(sizes)
 
 
@@ -228,7 +229,7 @@ class Permute(Function):
 
 def permute(input, *dims):
     """Reorder dimensions."""
-    dims = _shape_arg(dims, "permute")
+    dims = _shape_arg(dims, "permute", "dims")
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
