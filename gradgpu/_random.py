@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._device import DEFAULT_SEED
 from ._device import device as _device
 from .backend import get_backend
@@ -30,9 +32,9 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self so ``Generator().manual_seed(0)`` reads naturally."""
-        seed = int(seed)
-        if seed < 0:
-            seed &= _U64  # PyTorch maps negative seeds the same way
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        seed = _checked_seed(seed)
         self._seed = seed
         self._rng = self._backend.new_rng(seed)
         self._philox_key = seed & _U64
@@ -61,13 +63,25 @@ class Generator:
         return {"backend": self._backend.rng_state(self._rng), "philox_key": self._philox_key,
                 "philox_offset": self._philox_offset}
 
-    def set_state(self, state: dict) -> None:
+    def set_state(self, state: dict) -> Generator:
         if not isinstance(state, dict) or set(state) != _STATE_KEYS:
             raise TypeError(f"Generator.set_state(): expected a state returned by get_state() "
                             f"(a dict with keys {sorted(_STATE_KEYS)}), got {type(state).__name__}")
         self._backend.set_rng_state(self._rng, state["backend"])
         self._philox_key = int(state["philox_key"]) & _U64
         self._philox_offset = int(state["philox_offset"]) & _U64
+        self._seed = self._philox_key  # the key is the seed: initial_seed() follows the state
+        return self
+
+
+def _checked_seed(seed) -> int:
+    """A seed as PyTorch stores it: negative seeds are taken modulo 2^64 (-1 is 2^64 - 1);
+    outside [-2^63, 2^64) raises, as PyTorch's 64-bit conversion does."""
+    seed = int(seed)
+    if not -(1 << 63) <= seed <= _U64:
+        raise ValueError(f"Overflow when unpacking long long (seed {seed} is outside "
+                         "[-2**63, 2**64))")
+    return seed & _U64
 
 
 _defaults: dict = {}
@@ -84,11 +98,11 @@ def default_generator(device) -> Generator:
 def manual_seed(seed: int) -> Generator:
     """Seed every device's default generator (CPU, and CUDA ones as they are created)."""
     global _global_seed
-    _global_seed = int(seed)
+    _global_seed = _checked_seed(seed)  # (a float is truncated, as torch.manual_seed does)
     for gen in _defaults.values():
-        gen.manual_seed(seed)
+        gen.manual_seed(_global_seed)
     cpu = default_generator(_device("cpu"))
-    cpu.manual_seed(seed)
+    cpu.manual_seed(_global_seed)
     return cpu
 
 

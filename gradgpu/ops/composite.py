@@ -5,9 +5,12 @@ composed."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtypes
 from ..autograd.function import Function
 from ._common import Tensor, backend_of, binary_arrays, check_tensor
+from .elementwise import where
 from .elementwise._binary import _apply_binary
 from .linalg import matmul
 from .reduction import sum as _sum
@@ -15,17 +18,54 @@ from .shape import diagonal, expand, reshape
 
 
 def lerp(input, end, weight):
-    """input + weight * (end - input); weight a number or a tensor (broadcast)."""
-    return input + weight * (end - input)
+    """input + weight * (end - input) where |weight| < 0.5, else end - (end - input) *
+    (1 - weight): PyTorch's two-sided form, exact at weight 1 (and finite where one end is
+    infinite); weight a number or a tensor (broadcast)."""
+    check_tensor(input, "lerp", "input")
+    check_tensor(end, "lerp", "end")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"lerp_kernel" not implemented for \'{input.dtype.name}\'')
+    for name, t in (("end", end), ("weight", weight)):
+        # (a 0-d weight is a number to PyTorch, whatever its dtype)
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype and (
+                name == "end" or t._data.ndim):
+            raise RuntimeError(f"lerp: expected dtype {input.dtype.name} for `{name}` but got "
+                               f"dtype {t.dtype.name}")
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return where(abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
+
+
+def lerp_arrays(xp, input, end, weight):
+    """lerp on arrays of one float dtype (weight a number or such an array), no graph: the
+    fast path of lerp_ (optimizers' moving averages)."""
+    diff = end - input
+    if isinstance(weight, (int, float)):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return xp.where(abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
+    check_tensor(tensor1, "addcmul", "tensor1")
+    check_tensor(tensor2, "addcmul", "tensor2")
     return input + (tensor1 * tensor2) * value if value != 1 else input + tensor1 * tensor2
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2."""
+    check_tensor(tensor1, "addcdiv", "tensor1")
+    check_tensor(tensor2, "addcdiv", "tensor2")
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        # PyTorch refuses rather than silently change integer addcdiv's meaning
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+            "for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
     return input + (tensor1 / tensor2) * value if value != 1 else input + tensor1 / tensor2
 
 
@@ -36,7 +76,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         if m.ndim != 2:
             raise RuntimeError(f"addmm: {name} must be a matrix, got {m.ndim}-D "
                                f"{list(m.shape)}")
-    return _scaled_sum(input, matmul(mat1, mat2), beta, alpha)
+    return _scaled_sum(input, matmul(mat1, mat2), beta, alpha, "addmm", mat1, mat2)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -46,10 +86,28 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
         if m.ndim != 3:
             raise RuntimeError(f"baddbmm: {name} must be a 3D tensor, got {m.ndim}-D "
                                f"{list(m.shape)}")
-    return _scaled_sum(input, matmul(batch1, batch2), beta, alpha)
+    return _scaled_sum(input, matmul(batch1, batch2), beta, alpha, "baddbmm", batch1, batch2)
 
 
-def _scaled_sum(input, product, beta, alpha):
+def _broadcasts_into(src: tuple, dst: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(src, dst) == dst
+    except ValueError:
+        return False
+
+
+def _scaled_sum(input, product, beta, alpha, op, m1, m2):
+    check_tensor(input, op, "input")
+    for m in (m1, m2):
+        if m._data.dtype != input._data.dtype:  # PyTorch does not promote here
+            raise RuntimeError(f"{op}: self and mat2 must have the same dtype, but got "
+                               f"{input.dtype.name} and {m.dtype.name}")
+    shape = product._data.shape
+    if input._data.shape != shape and not _broadcasts_into(input._data.shape, shape):
+        raise RuntimeError(f"{op}: the input of shape {list(input.shape)} cannot be expanded "
+                           f"to the product's shape {list(shape)}")
+    if input._data.dtype.kind in "biu":  # integer tensors take the scalars as integers
+        beta, alpha = int(beta), int(alpha)
     product = product * alpha if alpha != 1 else product
     if beta == 0:  # PyTorch ignores input (even nan/inf in it) when beta is 0
         return product
@@ -89,6 +147,8 @@ def hypot(input, other):
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor."""
     check_tensor(input, "trace")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return _sum(diagonal(input))

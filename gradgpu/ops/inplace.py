@@ -7,6 +7,8 @@ write), and, when a graph is recorded, makes the op's node the tensor's new ``gr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtypes
@@ -99,6 +101,8 @@ def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
         if not _dtypes.can_cast(rt, st):
             raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
                                f"output type {st.name}")
+        if type(other) is int and kind in "iu":  # NumPy refuses out-of-range Python ints
+            other = _wrapped(other, self._data.dtype)
     operand = other._data if isinstance(other, Tensor) else other
     operand = to_common_device(self._data, operand)[1]
     be = backend_of(self._data)
@@ -109,6 +113,61 @@ def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
         raise _shape_error(op, self, other) from None
     self._version_counter[0] += 1
     return self
+
+
+def _wrapped(value: int, dtype) -> int:
+    """``value`` wrapped into an integer dtype's range, as PyTorch's arithmetic with a number
+    wraps (uint8 add_(-3) subtracts 3 modulo 256)."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    return (value - info.min) % (int(info.max) - int(info.min) + 1) + int(info.min)
+
+
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32, np.float64)}
+
+
+def checked_value(value, dtype, op: str):
+    """A number converted to the NumPy ``dtype`` the way PyTorch converts a fill value
+    (fill_, masked_fill): a value the dtype cannot hold raises instead of wrapping (uint8 300,
+    NaN or inf into an integer, 1e6 into float16); an unsigned dtype takes negatives down to
+    -max in two's complement (uint8 fill_(-1) is 255); any number fits bool."""
+    if isinstance(value, (bool, np.bool_)) or dtype.kind == "b":
+        return bool(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        if value.imag != 0:
+            raise _overflow(value, dtype)
+        value = value.real
+    if dtype.kind == "f":
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond float64
+            raise _overflow(value, dtype) from None
+        if abs(v) > _FLOAT_MAX[dtype] and math.isfinite(v):
+            raise _overflow(value, dtype)
+        return v
+    info = np.iinfo(dtype)
+    if isinstance(value, (float, np.floating)):
+        if not (math.isfinite(value) and info.min <= value <= info.max):
+            raise _overflow(value, dtype)
+        return int(value)  # truncated toward zero, as C's cast
+    v = int(value)
+    if not (-int(info.max) if info.min == 0 else int(info.min)) <= v <= info.max:
+        raise _overflow(value, dtype)
+    return _wrapped(v, dtype)
+
+
+def _overflow(value, dtype) -> RuntimeError:
+    name = _dtypes.from_numpy_dtype(dtype).name
+    return RuntimeError(f"value cannot be converted to type {name} without overflow "
+                        f"(got {value!r})")
+
+
+def _broadcasts_into(src: tuple, dst: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(src, dst) == dst
+    except ValueError:
+        return False
 
 
 def _shape_error(op: str, self: Tensor, other) -> RuntimeError:
@@ -192,10 +251,11 @@ def _same_float_arrays(self: Tensor, operands) -> list | None:
     return arrays
 
 
-def _accumulating_inplace(name, fn, increment):
-    """lerp_, addcmul_, addcdiv_: ``self += increment(...)``. With no graph to record and
-    matching float operands (optimizer state updates), the increment is computed once and
-    added into self's array; otherwise the differentiable composite is committed."""
+def _accumulating_inplace(name, fn, increment=None, values=None):
+    """lerp_, addcmul_, addcdiv_: ``self += increment(...)`` (or ``self = values(...)``).
+    With no graph to record and matching float operands (optimizer state updates), the
+    increment (or the new values) is computed once and written into self's array; otherwise
+    the differentiable composite is committed."""
 
     def op(self, *args, **kwargs):
         _check_writable(self, name)
@@ -203,11 +263,20 @@ def _accumulating_inplace(name, fn, increment):
             isinstance(a, Tensor) and a._requires_grad for a in args))
         if not recording:
             arrays = _same_float_arrays(self, args)
-            if arrays is not None:
+            if arrays is not None and not any(isinstance(v, Tensor) for v in kwargs.values()):
                 be = backend_of(self._data)
+                if values is None:
+                    with be.quiet():
+                        step = increment(self._data, *arrays, **kwargs)
+                    return _write_with_ufunc(self, Tensor._make(step), "add", name)
                 with be.quiet():
-                    step = increment(self._data, *arrays, **kwargs)
-                return _write_with_ufunc(self, Tensor._make(step), "add", name)
+                    new = values(be.xp, self._data, *arrays)
+                if new.shape != self._data.shape and not _broadcasts_into(new.shape,
+                                                                          self._data.shape):
+                    raise _shape_error(name, self, Tensor._make(new))
+                self._data[...] = new
+                self._version_counter[0] += 1
+                return self
             return commit(self, fn(self, *args, **kwargs), name)
         return commit(self, fn(_original(self, *args[:1]), *args, **kwargs), name)
 
@@ -226,8 +295,7 @@ def _scaled(step, scale):
 
 
 _ACCUMULATING_INPLACE = {
-    "lerp_": _accumulating_inplace(
-        "lerp_", composite.lerp, lambda s, end, weight: _scaled(end - s, weight)),
+    "lerp_": _accumulating_inplace("lerp_", composite.lerp, values=composite.lerp_arrays),
     "addcmul_": _accumulating_inplace(
         "addcmul_", composite.addcmul, lambda s, t1, t2, value=1: _scaled(t1 * t2, value)),
     "addcdiv_": _accumulating_inplace(
@@ -242,6 +310,10 @@ def _reshaping_inplace(name, fn):
         if _state.enabled and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
+        base = self._base
+        if _state.enabled and base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being "
+                               "used in an in-place operation.")
         out = fn(self, *args)  # only metadata changes, so views of graph tensors are fine
         self._data = out._data
         self._version_counter[0] += 1  # an in-place op all the same (PyTorch bumps it too)
@@ -261,10 +333,36 @@ _RESHAPING_INPLACE = {
 }
 
 
+def _check_clamp_bounds(self, op, *bounds):
+    """clamp keeps self's dtype, but in place PyTorch refuses bounds whose promotion with self
+    cannot be cast back to it (a float bound on an integer tensor), instead of rounding them."""
+    if self._data.dtype.kind == "f":  # every bound promotes to a float that casts back
+        return
+    st = _dtypes.from_numpy_dtype(self._data.dtype)
+    for bound in bounds:
+        if bound is not None and not _dtypes.can_cast(_dtypes.result_type(self, bound), st):
+            rt = _dtypes.result_type(self, bound)
+            raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
+                               f"output type {st.name}")
+
+
 def clamp_(self, min=None, max=None):
     """In-place clamp; returns self."""
     _check_writable(self, "clamp_")
+    _check_clamp_bounds(self, "clamp_", min, max)
     return commit(self, ew.clamp(_original(self), min, max), "clamp_")
+
+
+def clamp_min_(self, min):
+    """In-place clamp_min; returns self."""
+    _check_clamp_bounds(self, "clamp_min_", min)
+    return _UNARY_INPLACE["clamp_min_"](self, min)
+
+
+def clamp_max_(self, max):
+    """In-place clamp_max; returns self."""
+    _check_clamp_bounds(self, "clamp_max_", max)
+    return _UNARY_INPLACE["clamp_max_"](self, max)
 
 
 def _replace(self, value):
@@ -290,6 +388,11 @@ def fill_(self, value):
             return commit(self, _replace(self, value), "fill_")
         # the same array library: a broadcast copy on the device, no read back to the host
         value = value._data if type(value._data) is type(self._data) else value.item()
+    elif not isinstance(value, (int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"fill_(): argument 'value' must be a number or a Tensor, not "
+                        f"{type(value).__name__}")
+    elif value != 0:  # (zero_ skips the check: 0 fits every dtype)
+        value = checked_value(value, self._data.dtype, "fill_")
     if _state.enabled and self._requires_grad:
         return commit(self, _replace(self, value), "fill_")
     self._data[...] = value
@@ -319,9 +422,11 @@ def copy_(self, src, non_blocking: bool = False):
 
 TENSOR_METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
-    "clip_": clamp_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "clip_": clamp_, "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "zero_": zero_,
+    "fill_": fill_, "copy_": copy_,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
     "__ipow__": pow_, "__ifloordiv__": _UNARY_INPLACE["floor_divide_"],
     "__imod__": _UNARY_INPLACE["remainder_"],
-    **_UNARY_INPLACE, **_ACCUMULATING_INPLACE, **_RESHAPING_INPLACE,
+    **{k: v for k, v in _UNARY_INPLACE.items() if k not in ("clamp_min_", "clamp_max_")},
+    **_ACCUMULATING_INPLACE, **_RESHAPING_INPLACE,
 }

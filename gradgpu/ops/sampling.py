@@ -40,6 +40,10 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     if xd.dtype.kind != "f":
         raise RuntimeError(f"multinomial(): only supports floating-point dtypes for input, "
                            f"got {input.dtype}")
+    if isinstance(num_samples, (bool, np.bool_)) or not isinstance(num_samples,
+                                                                    (int, np.integer)):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
     num_samples = int(num_samples)
     if num_samples <= 0:
         raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples "
@@ -59,7 +63,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         if num_samples > n:
             raise RuntimeError(f"multinomial(): cannot sample n_sample > prob_dist.size(-1) "
                                f"samples without replacement ({num_samples} > {n})")
-        fewest = int((p > 0).sum(axis=1).min())
+        fewest = int((p > 0).sum(axis=1).min()) if p.shape[0] else n  # (no rows: no draws)
         if num_samples > fewest:
             raise RuntimeError(f"multinomial(): cannot sample {num_samples} samples without "
                                f"replacement from a distribution with only {fewest} non-zero "
@@ -98,6 +102,12 @@ def _without_replacement(xp, p, u):
     return backend_of(keys).argsort_stable(keys, 1)
 
 
+def _require_float_probabilities(p, op):
+    if p._data.dtype.kind != "f":  # PyTorch has no integer probabilities
+        raise NotImplementedError(f'"{op}" not implemented for \'{p.dtype.name}\' '
+                                  f"probabilities (expected a floating point tensor)")
+
+
 def _check_probabilities(p, op):
     if _any((p < 0) | (p > 1) | (p != p)):
         raise RuntimeError(f"{op}(): expected all probabilities to be in [0, 1]")
@@ -109,6 +119,7 @@ def bernoulli(input, p=None, *, generator=None):
     xd = input._data
     if p is None:
         probs = xd
+        _require_float_probabilities(input, "bernoulli")
         _check_probabilities(probs, "bernoulli")
     else:
         if not 0 <= float(p) <= 1:
@@ -137,8 +148,8 @@ def _broadcasts_to(src, dst) -> bool:
 
 
 def _require_float(self, op):
-    if self._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
+    if self._data.dtype.kind != "f":  # (PyTorch's error type: NotImplementedError)
+        raise NotImplementedError(f"{op}: expected a floating point tensor, got {self.dtype}")
 
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None, **bounds):
@@ -154,6 +165,15 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None, **bounds):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
+    top = float(np.finfo(self._data.dtype).max)
+    for name, bound in (("from", a), ("to", b)):
+        if not -top <= bound <= top:  # inf, NaN, or beyond the dtype (would give inf samples)
+            raise RuntimeError(f"uniform_: {name} is out of bounds for {self.dtype.name} "
+                               f"(got {bound})")
+    if b - a > top:
+        raise RuntimeError(f"uniform_ expects to-from <= the largest {self.dtype.name}, but "
+                           f"found to={b} and from={a} which result in to-from to exceed "
+                           "the limit")
     be, rng = _draw(self, generator)
     arr = (be.uniform(rng, self._data.shape, _F64) * (b - a) + a).astype(self._data.dtype)
     if a < b:  # rounding to a narrower dtype may land on b itself; keep the interval open
@@ -167,7 +187,7 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
     check_tensor(self, "normal_")
     _check_writable(self, "normal_")
     _require_float(self, "normal_")
-    if std < 0:
+    if not std >= 0:  # (NaN too)
         raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
     be, rng = _draw(self, generator)
     arr = be.normal(rng, self._data.shape, _F64) * float(std) + float(mean)
@@ -180,6 +200,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     _check_writable(self, "bernoulli_")
     if isinstance(p, Tensor):
         probs = p._data
+        _require_float_probabilities(p, "bernoulli_")
         _check_probabilities(probs, "bernoulli_")
         if backend_of(probs) is not backend_of(self._data):
             raise RuntimeError(f"bernoulli_: expected p on {self.device}, got {p.device}")

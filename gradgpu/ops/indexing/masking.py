@@ -8,6 +8,7 @@ import numpy as np
 from ... import _dtypes
 from .. import elementwise as ew
 from .._common import Tensor, index_bounds, same_device, xp_of
+from ..inplace import checked_value
 from ..shape import expand, reshape
 from .keys import _Index
 from .subscript import Index
@@ -32,9 +33,13 @@ def masked_fill(input, mask, value):
             raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but "
                                f"got tensor with {value._data.ndim} dimension(s).")
         if value._data.dtype != input._data.dtype:
+            # PyTorch converts the value with an overflow check (reads it: a sync on the GPU,
+            # only when the dtypes differ)
+            checked_value(value.item(), input._data.dtype, "masked_fill")
             value = value.to(input.dtype)
-    elif input._data.dtype.kind != "f":
-        value = np.asarray(value).astype(input._data.dtype).item()  # cast like PyTorch
+    elif isinstance(value, (int, float, complex, np.number, np.bool_)):
+        # a value the dtype cannot hold raises (uint8 300, NaN into an integer) like PyTorch
+        value = checked_value(value, input._data.dtype, "masked_fill")
     out = ew.where(mask, value, input)
     return out if out._data.dtype == input._data.dtype else out.to(input.dtype)
 
