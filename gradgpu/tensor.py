@@ -108,7 +108,8 @@ class Tensor(TensorConversions):
     _output_nr = 0
     _grad = None
     _base = None
-    _view_of = None  # a view: its base's grad_fn when the view was taken (ops/shape/views)
+    _history_gen = 0  # bumped when an in-place op gives this tensor a new history
+    _view_of = 0  # a view: its base's _history_gen when the view was taken (ops/shape/views)
     _retains_grad = False
     _hooks = None
     _grad_accumulator = None

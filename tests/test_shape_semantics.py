@@ -335,3 +335,13 @@ def test_ravel_moveaxis_broadcast_shapes_and_cat_axis():
     assert y.shape == (2, 6) and gradgpu.concatenate([x, x], axis=0).shape == (4, 3)
     y.sum().backward()
     assert x.grad.tolist() == [[2.0] * 3] * 2
+
+
+def test_views_survive_in_place_ops_that_only_change_metadata():
+    """unsqueeze_ gives the base a new grad_fn but writes nothing: earlier views stay valid."""
+    x = gradgpu.ones(3, dtype=gradgpu.float64, requires_grad=True)
+    y = x * 2
+    v = y[:2]
+    y.unsqueeze_(0)
+    (v * 3).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0, 0.0]

@@ -210,7 +210,7 @@ class Function(metaclass=_FunctionMeta):
                     needs_grad = True
                 if a._volatile:
                     volatile = True
-                if a._base is not None and enabled and a._view_of is not a._base._grad_fn:
+                if a._base is not None and enabled and a._view_of != a._base._history_gen:
                     _refuse_stale_view(a, cls)
         ctx = cls._backward_cls()
         ctx._apply_state = (args, enabled)  # for ctx.needs_input_grad inside forward
@@ -320,6 +320,7 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
         returned_input = o._grad_fn is not None
         if dirty is not None and id(o) in dirty:
             returned_input = False  # written in place: the tensor itself takes this history
+            o._history_gen += 1
         elif not returned_input:
             for a in args:
                 if a is o:

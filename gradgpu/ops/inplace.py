@@ -75,6 +75,9 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
         self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+    else:
+        return self
+    self._history_gen += 1  # views taken before lead to the old history (autograd.function)
     return self
 
 

@@ -21,7 +21,7 @@ def _as_view(out, x):
         return out
     out._version_counter = x._version_counter
     out._base = x if x._base is None else x._base
-    out._view_of = out._base._grad_fn  # the base's history this view's history continues
+    out._view_of = out._base._history_gen  # which of the base's histories this one continues
     return out
 
 
