@@ -7,16 +7,27 @@ from __future__ import annotations
 import warnings
 
 from ..ops.activation import (
+    celu,
+    cosine_similarity,
     elu,
     gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
     hardtanh,
     leaky_relu,
     logsigmoid,
     mish,
+    pairwise_distance,
+    prelu,
     relu,
     relu6,
+    selu,
     silu,
     softplus,
+    softsign,
+    tanhshrink,
+    threshold,
 )
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
@@ -78,9 +89,11 @@ def one_hot(tensor, num_classes: int = -1):
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu", "embedding",
-    "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "multi_head_attention_forward",
-    "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6", "scaled_dot_product_attention",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "tanh",
+    "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_similarity", "cross_entropy",
+    "dropout", "elu", "embedding", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh",
+    "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
+    "max_pool2d", "mish", "mse_loss", "multi_head_attention_forward", "nll_loss", "normalize",
+    "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6",
+    "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
+    "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold",
 ]
