@@ -47,18 +47,20 @@ from ._factories import (  # noqa: E402
     full_like,
     linspace,
     logspace,
-    normal,
     ones,
     ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._random_factories import (  # noqa: E402
+    normal,
     rand,
     rand_like,
     randint,
     randn,
     randn_like,
     randperm,
-    tensor,
-    zeros,
-    zeros_like,
 )
 from ._random import Generator, initial_seed, manual_seed  # noqa: E402
 from .autograd.grad_mode import (  # noqa: E402

@@ -7,33 +7,34 @@ from __future__ import annotations
 import warnings
 
 from ..ops.activation import (
-    celu,
-    cosine_similarity,
     elu,
     gelu,
-    glu,
-    hardsigmoid,
-    hardswish,
     hardtanh,
     leaky_relu,
     logsigmoid,
     mish,
-    pairwise_distance,
-    prelu,
     relu,
     relu6,
-    selu,
     silu,
     softplus,
+)
+from ..ops.activation import log_softmax as _log_softmax
+from ..ops.activation import softmax as _softmax
+from ..ops.activation_composed import (
+    celu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    prelu,
+    selu,
     softsign,
     tanhshrink,
     threshold,
 )
-from ..ops.activation import log_softmax as _log_softmax
-from ..ops.activation import softmax as _softmax
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.batch_norm import batch_norm
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import dropout
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.layers import embedding, layer_norm, linear, normalize, pad

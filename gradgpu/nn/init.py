@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from .._factories import randperm
+from .._random_factories import randperm
 from ..autograd.grad_mode import no_grad
 from ..ops._common import xp_of
 from ..tensor import Tensor

@@ -10,7 +10,7 @@ import numbers
 import warnings
 from collections.abc import Sequence
 
-from ..._factories import randperm
+from ..._random_factories import randperm
 from ...tensor import Tensor
 
 __all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sized
 
 from ... import _dtypes
-from ..._factories import as_tensor, randint, randperm
+from ..._factories import as_tensor
+from ..._random_factories import randint, randperm
 from ...ops.sampling import multinomial
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
