@@ -136,6 +136,25 @@ _SQRT_HALF = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _TANH_K = 0.7978845608028654  # sqrt(2 / pi)
 
+
+def _half_as_float(ref):
+    """A reference that computes float16 in float32 and rounds the result back, as the CUDA
+    kernels do (C = float for T = float16) and PyTorch does: in half precision 1 + erf(x)
+    loses every digit near x = -3 and x^3 overflows from x = 40 (gelu_tanh's backward gave
+    NaN), and gelu_bwd's 1e-30 test underflows to 0 (NaN at x = 0)."""
+    def run(xp, *args):
+        if getattr(args[0], "dtype", None) != xp.float16:  # all arrays share one dtype
+            return ref(xp, *args)
+        # scalars (alpha, beta, ...) rounded to float16 first, as the CUDA kernels get them
+        out = ref(xp, *(a.astype(xp.float32) if getattr(a, "dtype", None) == xp.float16
+                        else float(xp.float16(a)) for a in args))
+        if isinstance(out, tuple):
+            return tuple(o.astype(xp.float16) for o in out)
+        return out.astype(xp.float16)
+
+    return run
+
+
 # ---- unary math (gradgpu/ops/elementwise/unary.py) ----------------------------------------
 _op("neg", lambda xp, x: -x, integer_ok=True)
 _add("neg_bwd", ("g",), lambda xp, g: -g)
@@ -182,24 +201,6 @@ _op("tanh", lambda xp, x: xp.tanh(x), lambda xp, g, y: g * (1 - y * y), "y")
 _op("sigmoid", _sigmoid, lambda xp, g, y: g * (y * (1 - y)), "y", domain=((-40.0, 40.0),))
 
 # ---- pointwise activations (gradgpu/ops/activation.py) ------------------------------------
-def _half_as_float(ref):
-    """A reference that computes float16 in float32 and rounds the result back, as the CUDA
-    kernels do (C = float for T = float16) and PyTorch does: in half precision 1 + erf(x)
-    loses every digit near x = -3 and x^3 overflows from x = 40 (gelu_tanh's backward gave
-    NaN), and gelu_bwd's 1e-30 test underflows to 0 (NaN at x = 0)."""
-    def run(xp, *args):
-        if getattr(args[0], "dtype", None) != xp.float16:  # all arrays share one dtype
-            return ref(xp, *args)
-        # scalars (alpha, beta, ...) rounded to float16 first, as the CUDA kernels get them
-        out = ref(xp, *(a.astype(xp.float32) if getattr(a, "dtype", None) == xp.float16
-                        else float(xp.float16(a)) for a in args))
-        if isinstance(out, tuple):
-            return tuple(o.astype(xp.float16) for o in out)
-        return out.astype(xp.float16)
-
-    return run
-
-
 _op("logsigmoid", _half_as_float(lambda xp, x: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))),
     _half_as_float(lambda xp, g, x: g * _sigmoid(xp, -x)), domain=((-40.0, 40.0),))
 _op("softplus", _half_as_float(_softplus),
