@@ -19,6 +19,14 @@ def _renumber(container: Module) -> None:
         str(i): m for i, m in enumerate(container._modules.values())})
 
 
+def _list_key(idx, length: int) -> str:
+    """The registration name ('0', '1', ...) of list index ``idx`` (negative from the end)."""
+    idx = operator.index(idx)
+    if not -length <= idx < length:
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx + length if idx < 0 else idx)
+
+
 def _no_digit_dir(keys):
     return [key for key in keys if not key.isdigit()]
 
@@ -146,12 +154,7 @@ class ModuleList(Module):
             self += modules
 
     def _abs_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+        return _list_key(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -3,13 +3,12 @@ become Parameters; other objects stay plain attributes)."""
 
 from __future__ import annotations
 
-import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from ...tensor import Tensor
 from ..parameter import Parameter
-from .container import _no_digit_dir
+from .container import _list_key, _no_digit_dir
 from .module import Module
 
 __all__ = ["ParameterList", "ParameterDict"]
@@ -43,12 +42,7 @@ class ParameterList(Module):
             self += values
 
     def _abs_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+        return _list_key(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
