@@ -37,6 +37,7 @@ from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import dropout
 from ..ops.elementwise import sigmoid, tanh
+from ..ops.interpolate import interpolate
 from ..ops.layers import embedding, layer_norm, linear, normalize, pad
 from ..ops.loss import (
     binary_cross_entropy,
@@ -88,13 +89,37 @@ def one_hot(tensor, num_classes: int = -1):
     return _one_hot(tensor, num_classes)
 
 
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (warns, as PyTorch's)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='nearest')`` (warns, as PyTorch's)."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as
+    PyTorch's)."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_similarity", "cross_entropy",
     "dropout", "elu", "embedding", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh",
-    "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid",
+    "huber_loss", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "logsigmoid",
     "max_pool2d", "mish", "mse_loss", "multi_head_attention_forward", "nll_loss", "normalize",
     "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6",
     "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
-    "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold",
+    "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "upsample",
+    "upsample_bilinear", "upsample_nearest",
 ]
