@@ -7,6 +7,7 @@ import warnings
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from ..backend import backend_of
 from . import engine as _engine
+from . import functional
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -22,7 +23,7 @@ from .variable import Variable
 __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "Variable",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-    "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError",
+    "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional",
 ]
 
 
