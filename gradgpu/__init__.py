@@ -50,6 +50,8 @@ from ._factories import (  # noqa: E402
     ones,
     ones_like,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )

@@ -416,3 +416,34 @@ def _linear_steps(xp, start, end, steps: int, dt):
 
 
 # ---- random ---------------------------------------------------------------------------------
+
+
+def _tri_indices(name: str, row: int, col: int, offset: int, dtype, device, lower: bool):
+    for arg, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise RuntimeError(f"{arg} must be non-negative, got{v}")
+    dt = _factory_dtype(dtype, _dtypes.int64)
+    if dt.np.kind not in "iu":
+        names = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "bool": "Bool"}
+        raise NotImplementedError(f"\"{name}\" not implemented for "
+                                  f"'{names.get(dt.name, dt.name)}'")
+    be = get_backend(_resolve_device(device))
+    fn = be.xp.tril_indices if lower else be.xp.triu_indices
+    rows, cols = fn(row, offset, col)  # row-major order, PyTorch's
+    arr = be.xp.stack([rows, cols]).astype(dt.np)
+    return _finish(arr.reshape(2, -1), False)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) coordinates of the lower triangle (on and below diagonal ``offset``) of a
+    row x col matrix, row by row; int64 unless ``dtype``."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                 layout=None) -> Tensor:
+    """The (2, N) coordinates of the upper triangle (on and above diagonal ``offset``) of a
+    row x col matrix, row by row; int64 unless ``dtype``."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, False)

@@ -33,9 +33,10 @@ from ..ops.activation_composed import (
 )
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.batch_norm import batch_norm
+from ..ops.composite import bilinear
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.distance import cosine_similarity, pairwise_distance
-from ..ops.dropout import dropout
+from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.interpolate import interpolate
 from ..ops.layers import embedding, layer_norm, linear, normalize, pad
@@ -112,6 +113,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 __all__ = [
+    "alpha_dropout", "bilinear", "dropout1d", "dropout2d", "dropout3d",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv2d", "cosine_similarity", "cross_entropy",
     "dropout", "elu", "embedding", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh",

@@ -189,3 +189,202 @@ TENSOR_METHODS = {
     "baddbmm": baddbmm, "hypot": hypot, "trace": trace,
 }
 FUNCTIONS = {"meshgrid": meshgrid}
+
+
+# ---- addmv, addr, addbmm, cross -------------------------------------------------------------
+_SCALAR_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "int8": "Char", "uint8": "Byte", "int16": "Short",
+                 "int32": "Int", "int64": "Long", "bool": "Bool"}
+
+
+def _scalar_name(t) -> str:
+    """PyTorch's ScalarType name of a tensor's dtype ('Float', 'Double', ...)."""
+    name = t.dtype.name
+    return _SCALAR_NAMES.get(name, name)
+
+def _check_expandable(input, shape) -> None:
+    """PyTorch's error when input does not broadcast to the product's shape."""
+    if input._data.shape != tuple(shape) and not _broadcasts_into(input._data.shape,
+                                                                  tuple(shape)):
+        expand(input, tuple(shape))  # raises PyTorch's "The expanded size ..." message
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec), for a 2-D mat and a 1-D vec (input broadcast)."""
+    for name, t in (("input", input), ("mat", mat), ("vec", vec)):
+        check_tensor(t, "addmv", name)
+    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+                           f"{vec.ndim}")
+    n, m = mat._data.shape
+    if vec._data.shape[0] != m or (input.ndim == 1 and input._data.shape[0] not in (1, n)):
+        inp = "x".join(str(s) for s in input._data.shape)
+        raise RuntimeError(f"size mismatch, got input ({inp}), mat ({n}x{m}), vec "
+                           f"({vec._data.shape[0]})")
+    if not input._data.dtype == mat._data.dtype == vec._data.dtype:
+        names = ", ".join(_scalar_name(t) for t in (input, mat, vec))
+        head, last = names.rsplit(", ", 1)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {head}, "
+                           f"and {last}")
+    if input._data.dtype.kind in "biu":
+        beta, alpha = int(beta), int(alpha)
+    product = matmul(mat, vec)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input * beta if beta != 1 else input)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2) (input broadcast to the outer product)."""
+    check_tensor(input, "addr", "input")
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        check_tensor(v, "addr", name)
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    shape = (vec1._data.shape[0], vec2._data.shape[0])
+    _check_expandable(input, shape)
+    if input._data.dtype.kind in "biu":
+        for name, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be "
+                                   "a floating point number.")
+    product = reshape(vec1, (-1, 1)) * reshape(vec2, (1, -1))
+    if input._data.dtype.kind == "b":  # bool: beta and alpha are logical
+        product = product if alpha else product & False
+        return product | input if beta else product
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input * beta if beta != 1 else input)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * sum_b (batch1[b] @ batch2[b]), for 3-D batches."""
+    check_tensor(input, "addbmm", "input")
+    for name, m in (("batch1", batch1), ("batch2", batch2)):
+        check_tensor(m, "addbmm", name)
+        if m.ndim != 3:
+            raise RuntimeError(f"addbmm: {name} must be a 3D tensor, got {m.ndim}-D "
+                               f"{list(m.shape)}")
+    if batch1._data.shape[0] != batch2._data.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{batch1._data.shape[0]} and {batch2._data.shape[0]}")
+    if batch1._data.shape[2] != batch2._data.shape[1]:
+        b1, b2 = batch1._data.shape, batch2._data.shape
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({b1[1]}x{b1[2]} and "
+                           f"{b2[1]}x{b2[2]})")
+    for m in (batch1, batch2):
+        if m._data.dtype != input._data.dtype:
+            raise RuntimeError(f"addbmm: expected self and batch1/batch2 to have the same "
+                               f"dtype, but got {input.dtype.name} and {m.dtype.name}")
+    shape = (batch1._data.shape[1], batch2._data.shape[2])
+    _check_expandable(input, shape)
+    if input._data.dtype.kind in "biu":
+        beta, alpha = int(beta), int(alpha)
+    product = _sum(matmul(batch1, batch2), 0)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input * beta if beta != 1 else input)
+
+
+def cross(input, other, dim=None):
+    """The 3-vector cross product along ``dim`` (None: the first dim of size 3, with PyTorch's
+    deprecation warning); the other dims broadcast."""
+    check_tensor(input, "cross", "input")
+    check_tensor(other, "cross", "other")
+    if dim is None:
+        import warnings
+
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
+                      "Please either pass the dim explicitly or simply use torch.linalg.cross."
+                      "\nThe default value of dim will change to agree with that of "
+                      "linalg.cross in a future release.", UserWarning, stacklevel=2)
+        sizes = input._data.shape
+        if 3 not in sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes.index(3)
+    return _cross(input, other, dim, "linalg.cross")
+
+
+def _cross(input, other, dim, op):
+    from ._common import wrap_dim
+    from .shape import broadcast_tensors, select, stack
+
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"{op}: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, input.ndim, op)
+    a, b = input._data.shape[d], other._data.shape[d]
+    if a != 3 or b != 3:
+        raise RuntimeError(f"{op}: inputs dimension {d} must have length 3. Got {a} and {b}")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_name(input)} but found "
+                           f"{_scalar_name(other)}")
+    if input._data.shape != other._data.shape:
+        input, other = broadcast_tensors(input, other)
+    x = [select(input, d, i) for i in range(3)]
+    y = [select(other, d, i) for i in range(3)]
+    return stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
+                  x[0] * y[1] - x[1] * y[0]], d)
+
+
+TENSOR_METHODS.update({"addmv": addmv, "addr": addr, "addbmm": addbmm, "cross": cross})
+
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]; composed as
+    ((x1 @ W') * x2).sum(-1) with W' the (i, o * j) fold of weight."""
+    from .shape import permute
+
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor(t, "bilinear", name)
+    if bias is not None:
+        check_tensor(bias, "bilinear", "bias")
+    s1, s2, sw = input1._data.shape, input2._data.shape, weight._data.shape
+    if len(s1) != len(s2):
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {len(s1)} and "
+                           f"{len(s2)}")
+    for a, b in zip(s1[:-1], s2[:-1]):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {a} and "
+                               f"{b}")
+    if len(sw) != 3:
+        if len(sw) == 2 and s1[-1] != sw[1]:
+            raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                               f"{s1[-1]} but expected {sw[1]}")
+        raise RuntimeError(f"bilinear(): expected a 3-D weight (out, in1, in2), got shape "
+                           f"{list(sw)}")
+    if s1[-1] != sw[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {s1[-1]} "
+                           f"but expected {sw[1]}")
+    if s2[-1] != sw[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {s2[-1]} "
+                           f"but expected {sw[2]}")
+    if bias is not None and (bias._data.shape[:1] or (None,))[0] != sw[0]:
+        got = bias._data.shape[0] if bias._data.ndim else 1
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {got} but "
+                           f"expected {sw[0]}")
+    tensors = [("input1", input1), ("input2", input2), ("weight", weight)]
+    if bias is not None:
+        tensors.append(("bias", bias))
+    if len({t._data.dtype for _, t in tensors}) > 1:
+        names = {"float32": "float", "float64": "double", "float16": "half"}
+        got = ", ".join(f"{n}: {names.get(t.dtype.name, t.dtype.name)}" for n, t in tensors)
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
+    out_f, in1, in2 = sw
+    batch = s1[:-1]
+    x1 = reshape(input1, (-1, in1))
+    x2 = reshape(input2, (-1, 1, in2))
+    w = reshape(permute(weight, (1, 0, 2)), (in1, out_f * in2))
+    y = _sum(reshape(matmul(x1, w), (-1, out_f, in2)) * x2, -1)
+    if bias is not None:
+        y = y + bias
+    return reshape(y, batch + (out_f,))
+
+
+FUNCTIONS["bilinear"] = bilinear

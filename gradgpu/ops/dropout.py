@@ -76,3 +76,135 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 
 TENSOR_METHODS: dict = {}
 FUNCTIONS: dict = {}
+
+
+# ---- channel (feature) dropout and alpha dropout ----------------------------------------------
+def _keep_noise(input, shape, p: float):
+    """A constant tensor of ``shape`` holding 1 / (1 - p) where kept and 0 where dropped: the
+    Philox dropout mask of ``dropout`` applied to ones (same generator, same seeds)."""
+    from .._factories import ones
+
+    return dropout(ones(shape, dtype=input.dtype, device=input.device), p, True)
+
+
+def _check_p(p) -> float:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
+
+
+def _finish_inplace(input, out, inplace: bool, name: str):
+    if not inplace:
+        return out
+    from .inplace import _check_writable, commit
+
+    _check_writable(input, name)
+    return commit(input, out, name)
+
+
+def _feature_dropout(input, p: float, training: bool, inplace: bool, name: str):
+    """y = x * m / (1 - p) with one mask value per (sample, channel): dims 0 and 1 of x, the
+    rest broadcast (PyTorch's feature_dropout)."""
+    if not training or p == 0.0 or input._data.size == 0:
+        return input
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): expected a floating point input, got {input.dtype}")
+    if input._data.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    shape = input._data.shape[:2] + (1,) * (input._data.ndim - 2)
+    return _finish_inplace(input, input * _keep_noise(input, shape, p), inplace, name + "_")
+
+
+def _batched_feature_dropout(input, p, training, inplace, name, batched: bool):
+    """feature dropout, on ``input`` with a batch dim of 1 added first when not ``batched``."""
+    from .shape import squeeze, unsqueeze
+
+    if batched or not training or p == 0.0 or input._data.size == 0:
+        return _feature_dropout(input, p, training, inplace, name)
+    out = squeeze(_feature_dropout(unsqueeze(input, 0), p, training, False, name), 0)
+    return _finish_inplace(input, out, inplace, name + "_")
+
+
+def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels (dim 1 of (N, C, L), dim 0 of (C, L)) with probability p, scaling
+    the rest by 1 / (1 - p) (training only)."""
+    check_tensor(input, "dropout1d")
+    p = _check_p(p)
+    nd = input._data.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs).")
+    return _batched_feature_dropout(input, p, training, inplace, "dropout1d", nd == 3)
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels (dim 1 of (N, C, H, W)) with probability p, scaling the rest by
+    1 / (1 - p); other ranks warn as PyTorch's (a 3-D input is read as (N, C, L))."""
+    import warnings
+
+    check_tensor(input, "dropout2d")
+    p = _check_p(p)
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, "dropout2d")
+
+
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero whole channels (dim 1 of (N, C, D, H, W), dim 0 of (C, D, H, W)) with probability
+    p, scaling the rest by 1 / (1 - p); other ranks warn as PyTorch's."""
+    import warnings
+
+    check_tensor(input, "dropout3d")
+    p = _check_p(p)
+    nd = input._data.ndim
+    if nd not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    return _batched_feature_dropout(input, p, training, inplace, "dropout3d", nd == 5)
+
+
+_SELU_ALPHA = 1.7580993408473766  # -SELU's negative saturation value, as PyTorch's
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """SELU-preserving dropout (training only): dropped elements become -alpha', then
+    y = a * x' + b with a = 1 / sqrt((alpha'^2 p + 1)(1 - p)) and b = alpha' a p, keeping
+    zero mean and unit variance; p == 1 gives zeros, as PyTorch's."""
+    check_tensor(input, "alpha_dropout")
+    p = _check_p(p)
+    if not training or p == 0.0 or input._data.size == 0:
+        return input
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"alpha_dropout(): expected a floating point input, got "
+                           f"{input.dtype}")
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        keep = _keep_noise(input, input._data.shape, p) != 0
+        keep = keep.to(input.dtype)
+        a = 1.0 / ((_SELU_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
+        b = (keep - 1.0) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
+        out = input * (keep * a) + b
+    return _finish_inplace(input, out, inplace, "alpha_dropout_")
+
