@@ -65,7 +65,7 @@ def index_fill(input, dim: int, index, value):
     nd = input._data.ndim
     d = wrap_dim(dim, max(nd, 1), "index_fill")
     size = input._data.shape[d] if nd else 1
-    if index._data.size:
+    if index._data.size:  # one host read of min and max (a sync on the GPU), as index_select
         for bad in index_bounds(index._data):
             if not -size <= bad < size:
                 raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
