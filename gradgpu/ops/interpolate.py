@@ -16,6 +16,7 @@ nearest modes, the op-math type (float64 for double inputs, float32 otherwise) f
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -50,6 +51,16 @@ def _compute_scale(scale, in_size: int, out_size: int, dtype):
     return dtype(in_size) / dtype(out_size)
 
 
+def _frozen(*arrays):
+    """Cached arrays are shared by every call: make them read-only."""
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays if len(arrays) > 1 else arrays[0]
+
+
+# Both index builders are cached: an upsampling layer asks for the same sizes every step, and
+# the formulas cost more host time than the gathers they feed on a GPU.
+@functools.lru_cache(maxsize=256)
 def _nearest_index(in_size: int, out_size: int, scale, exact: bool, shortcuts: bool):
     """PyTorch's nearest_idx / nearest_exact_idx (float32 math, as its kernels). Its CPU kernel
     for 2-D 'nearest' takes nearest_idx's shortcuts (out == in: copy; out == 2 * in: i // 2)
@@ -57,17 +68,18 @@ def _nearest_index(in_size: int, out_size: int, scale, exact: bool, shortcuts: b
     dst = np.arange(out_size, dtype=np.int64)
     if shortcuts:
         if out_size == in_size:
-            return dst
+            return _frozen(dst)
         if out_size == 2 * in_size:
-            return dst >> 1
+            return _frozen(dst >> 1)
     s = _compute_scale(scale, in_size, out_size, np.float32)
     pos = dst.astype(np.float32)
     if exact:
         pos = pos + np.float32(0.5)
     src = np.floor(pos * s).astype(np.int64)
-    return np.minimum(src, in_size - 1)
+    return _frozen(np.minimum(src, in_size - 1))
 
 
+@functools.lru_cache(maxsize=256)
 def _linear_weights(in_size: int, out_size: int, scale, align_corners: bool, opmath):
     """PyTorch's area_pixel_compute_source_index + guard_index_and_lambda: the two source
     positions of each output position and their weights (w0 + w1 = 1), in ``opmath``."""
@@ -85,7 +97,7 @@ def _linear_weights(in_size: int, out_size: int, scale, align_corners: bool, opm
     lam1 = np.clip(real - i0.astype(opmath), 0, 1).astype(opmath)
     lam0 = (opmath(1) - lam1).astype(opmath)
     i1 = i0 + (i0 < in_size - 1)
-    return i0, i1, lam0, lam1
+    return _frozen(i0, i1, lam0, lam1)
 
 
 def _index_tensor(xp, idx):
