@@ -415,9 +415,7 @@ def _linear_steps(xp, start, end, steps: int, dt):
     return out
 
 
-# ---- random ---------------------------------------------------------------------------------
-
-
+# ---- triangle indices -----------------------------------------------------------------------
 def _tri_indices(name: str, row: int, col: int, offset: int, dtype, device, lower: bool):
     for arg, v in (("row", row), ("col", col)):
         if v < 0:
@@ -429,10 +427,12 @@ def _tri_indices(name: str, row: int, col: int, offset: int, dtype, device, lowe
         raise NotImplementedError(f"\"{name}\" not implemented for "
                                   f"'{names.get(dt.name, dt.name)}'")
     be = get_backend(_resolve_device(device))
-    fn = be.xp.tril_indices if lower else be.xp.triu_indices
+    # computed on the host (the sizes are host ints) and copied once: on a GPU, CuPy's version
+    # would build the mask there and read back its count (a synchronization)
+    fn = np.tril_indices if lower else np.triu_indices
     rows, cols = fn(row, offset, col)  # row-major order, PyTorch's
-    arr = be.xp.stack([rows, cols]).astype(dt.np)
-    return _finish(arr.reshape(2, -1), False)
+    arr = np.stack([rows, cols]).astype(dt.np).reshape(2, -1)
+    return _finish(be.asarray(arr), False)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
