@@ -218,6 +218,14 @@ _V_NONE_INPUT = ("The vector v can only be None if the input to the user-provide
                  "a single Tensor with a single element.")
 
 
+def _outputs_and_result(outputs, outputs_tuple: bool, result, result_tuple: bool,
+                        create_graph: bool) -> tuple:
+    """(outputs, result) as the functions return them: detached unless create_graph, each a
+    tuple or a single tensor as the user gave them."""
+    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), outputs_tuple),
+            _tuple_postprocess(_grad_postprocess(result, create_graph), result_tuple))
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(*inputs), v^T J): the vector-Jacobian product at ``inputs``."""
     with _enable_grad():
@@ -235,10 +243,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
 
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(result, is_inputs_tuple))
+    return _outputs_and_result(outputs, is_outputs_tuple, result, is_inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -262,10 +267,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
 
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(result, is_outputs_tuple))
+    return _outputs_and_result(outputs, is_outputs_tuple, result, is_outputs_tuple, create_graph)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -402,10 +404,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
 
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(result, is_inputs_tuple))
+    return _outputs_and_result(outputs, is_outputs_tuple, result, is_inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -425,7 +424,4 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
 
-    outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(result, is_inputs_tuple))
+    return _outputs_and_result(outputs, is_outputs_tuple, result, is_inputs_tuple, create_graph)

@@ -108,8 +108,14 @@ def _scaled_sum(input, product, beta, alpha, op, m1, m2):
                            f"to the product's shape {list(shape)}")
     if input._data.dtype.kind in "biu":  # integer tensors take the scalars as integers
         beta, alpha = int(beta), int(alpha)
+    return _combine(input, product, beta, alpha)
+
+
+def _combine(input, product, beta, alpha):
+    """beta * input + alpha * product; PyTorch ignores input (even nan/inf in it) when beta
+    is 0."""
     product = product * alpha if alpha != 1 else product
-    if beta == 0:  # PyTorch ignores input (even nan/inf in it) when beta is 0
+    if beta == 0:
         return product
     return product + (input * beta if beta != 1 else input)
 
@@ -228,12 +234,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
                            f"and {last}")
     if input._data.dtype.kind in "biu":
         beta, alpha = int(beta), int(alpha)
-    product = matmul(mat, vec)
-    if alpha != 1:
-        product = product * alpha
-    if beta == 0:
-        return product
-    return product + (input * beta if beta != 1 else input)
+    return _combine(input, matmul(mat, vec), beta, alpha)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -254,11 +255,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if input._data.dtype.kind == "b":  # bool: beta and alpha are logical
         product = product if alpha else product & False
         return product | input if beta else product
-    if alpha != 1:
-        product = product * alpha
-    if beta == 0:
-        return product
-    return product + (input * beta if beta != 1 else input)
+    return _combine(input, product, beta, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -284,12 +281,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _check_expandable(input, shape)
     if input._data.dtype.kind in "biu":
         beta, alpha = int(beta), int(alpha)
-    product = _sum(matmul(batch1, batch2), 0)
-    if alpha != 1:
-        product = product * alpha
-    if beta == 0:
-        return product
-    return product + (input * beta if beta != 1 else input)
+    return _combine(input, _sum(matmul(batch1, batch2), 0), beta, alpha)
 
 
 def cross(input, other, dim=None):
