@@ -336,3 +336,22 @@ def test_first_gradient_is_taken_without_copy_only_when_nobody_else_holds_it():
     (e @ w).sum().backward()
     assert e.grad is first
     np.testing.assert_allclose(first.numpy(), 2 * np.tile(w.numpy().sum(1), (2, 1)), rtol=1e-6)
+
+
+def test_a_node_reached_by_a_gradient_and_by_a_path_without_one_still_runs():
+    # y feeds the used input of F and, through s, an input F gives no gradient: the walk past
+    # s's subgraph must not swallow y, which did get a gradient (seen as x.grad = None before)
+    class FirstOnly(gradgpu.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None
+
+    x = gradgpu.ones(2, requires_grad=True)
+    y = x * 3
+    s = y.sum()
+    FirstOnly.apply(y, s).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]

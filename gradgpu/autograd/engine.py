@@ -186,8 +186,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if left == 0:
                     if child in buffers:
                         ready.append(child)
-                    else:  # nothing flowed to it: its whole subgraph gets no gradient
-                        _skip(child, deps, needed, retain_graph)
+                    else:  # nothing flowed to it: its subgraph gets no gradient from it
+                        _skip(child, deps, needed, retain_graph, buffers, ready)
             in_grads = g = None  # hold no gradient past its hand-over (see _store_grad)
     finally:
         _state.enabled = prev_enabled
@@ -208,8 +208,10 @@ def _add_to_buffer(buffers, node, nr, g, create_graph, Tensor):
         buf[nr] = Tensor._make(old._data + g._data)
 
 
-def _skip(start, deps, needed, retain_graph):
-    """Walk past a node that received no gradient, releasing counts of its children."""
+def _skip(start, deps, needed, retain_graph, buffers, ready):
+    """Walk past a node that received no gradient, releasing counts of its children. A child
+    whose last pending edge is released here but that did receive a gradient along another
+    path (y = 3x feeding both a used output and an unused one) becomes ready, not skipped."""
     stack = [start]
     while stack:
         node = stack.pop()
@@ -221,7 +223,7 @@ def _skip(start, deps, needed, retain_graph):
             child = edge[0]
             deps[child] -= 1
             if deps[child] == 0:
-                stack.append(child)
+                (ready if child in buffers else stack).append(child)
 
 
 def _nodes_leading_to(order, deps, targets):
