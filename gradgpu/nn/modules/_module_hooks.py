@@ -1,5 +1,6 @@
-"""``Module``'s forward hooks: registering pre-hooks and hooks (``RemovableHandle``) and running
-them around ``forward`` in ``__call__``.
+"""``Module``'s hooks: registering forward (pre-)hooks and full backward (pre-)hooks
+(``RemovableHandle``) and running them around ``forward`` in ``__call__`` (the backward side is
+in ``_module_backward_hooks``).
 
 ``ModuleHooks`` is a mixin of ``nn.Module`` (see ``module.py``); it exports nothing.
 """
@@ -10,6 +11,8 @@ import itertools
 import warnings
 import weakref
 from collections import OrderedDict
+
+from ._module_backward_hooks import _CallHooks
 
 __all__ = []
 
@@ -59,7 +62,8 @@ class ModuleHooks:
 
     def __call__(self, *args, **kwargs):
         """Run forward pre-hooks, ``forward``, then forward hooks (each may replace values)."""
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -75,6 +79,10 @@ class ModuleHooks:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hooks = _CallHooks(self, self._backward_hooks, self._backward_pre_hooks)
+            args = backward_hooks.wrap_inputs(args)
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
@@ -87,6 +95,8 @@ class ModuleHooks:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
         return output
 
     def _run_always_called_hooks(self, args, kwargs) -> None:
@@ -133,3 +143,30 @@ class ModuleHooks:
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients w.r.t. the module's outputs are
+        known, before those w.r.t. its inputs are computed; a returned tuple replaces
+        ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients w.r.t. the module's
+        positional inputs have been computed (None for non-tensor inputs and inputs that need
+        none); a returned tuple replaces ``grad_input``."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated non-full backward hook (it reports the gradients of the last
+        operation inside the module, not of the module): not supported."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.register_backward_hook (deprecated in PyTorch) is not "
+            "supported: use register_full_backward_hook")

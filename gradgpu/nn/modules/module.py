@@ -74,6 +74,8 @@ class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
         setattr_(self, "_forward_hooks_always_called", OrderedDict())
         setattr_(self, "_forward_pre_hooks", OrderedDict())
         setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
 
     # ---- forward ------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -260,6 +262,7 @@ class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
             "_forward_hooks": OrderedDict, "_forward_hooks_with_kwargs": OrderedDict,
             "_forward_hooks_always_called": OrderedDict, "_forward_pre_hooks": OrderedDict,
             "_forward_pre_hooks_with_kwargs": OrderedDict, "_non_persistent_buffers_set": set,
+            "_backward_hooks": OrderedDict, "_backward_pre_hooks": OrderedDict,
         }
         for key, make in defaults.items():
             if key not in self.__dict__:
