@@ -50,6 +50,7 @@ from ..ops.loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from ..ops.normalization import group_norm, instance_norm, local_response_norm, rms_norm
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -124,4 +125,5 @@ __all__ = [
     "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
     "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "upsample",
     "upsample_bilinear", "upsample_nearest",
+    "group_norm", "instance_norm", "local_response_norm", "rms_norm",
 ]

@@ -26,20 +26,25 @@ def _check_channel_vector(t, name: str, channels: int) -> None:
                            f"{t.numel()}")
 
 
+def fold_running_stats(running_mean, running_var, mean, var, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * stat, in place and outside autograd,
+    for the batch statistic arrays ``mean`` and ``var`` (either running buffer may be None)."""
+    with no_grad():
+        for running, stat in ((running_mean, mean), (running_var, var)):
+            if running is not None:
+                stat = Tensor._make(stat.astype(running._data.dtype))
+                running.mul_(1.0 - momentum).add_(stat * momentum)
+
+
 def _update_running_stats(input, axes, running_mean, running_var, momentum: float) -> None:
-    """running = (1 - momentum) * running + momentum * batch, in place and outside autograd;
-    the variance folded in is the UNBIASED batch variance, as in PyTorch."""
+    """Fold the batch mean and the UNBIASED batch variance (as PyTorch) into the running
+    statistics."""
     xd = input._data
     n = xd.size // xd.shape[1]
     xp = xp_of(input)
-    with no_grad():
-        if running_mean is not None:
-            mean = Tensor._make(xp.mean(xd, axis=axes).astype(running_mean._data.dtype))
-            running_mean.mul_(1.0 - momentum).add_(mean * momentum)
-        if running_var is not None:
-            var = xp.var(xd, axis=axes) * (n / (n - 1))
-            var = Tensor._make(var.astype(running_var._data.dtype))
-            running_var.mul_(1.0 - momentum).add_(var * momentum)
+    mean = xp.mean(xd, axis=axes) if running_mean is not None else None
+    var = xp.var(xd, axis=axes) * (n / (n - 1)) if running_var is not None else None
+    fold_running_stats(running_mean, running_var, mean, var, momentum)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,

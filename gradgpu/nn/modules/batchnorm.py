@@ -1,4 +1,5 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalization with running statistics."""
+"""``BatchNorm1d``/``2d``/``3d``: per-channel normalization with running statistics, and
+``_NormBase``, the parameters and buffers they share with the InstanceNorm modules."""
 
 from __future__ import annotations
 
@@ -9,17 +10,14 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
-class _BatchNorm(Module):
-    """Shared body of the BatchNorm modules (PyTorch's ``_BatchNorm``).
-
-    Training: normalize with the batch statistics and, when ``track_running_stats``, fold them
-    into ``running_mean``/``running_var`` with ``momentum`` (None: the cumulative average,
-    factor 1 / num_batches_tracked). Eval: normalize with the running statistics (or the batch
-    ones when none are tracked). ``weight``/``bias`` start at 1/0.
-    """
+class _NormBase(Module):
+    """Parameters and buffers of the BatchNorm and InstanceNorm modules (PyTorch's
+    ``_NormBase``): ``weight``/``bias`` (C,) when ``affine``, starting at 1/0;
+    ``running_mean``/``running_var``/``num_batches_tracked`` when ``track_running_stats``,
+    starting at 0/1/0."""
 
     _version = 2
 
@@ -73,25 +71,6 @@ class _BatchNorm(Module):
     def _check_input_dim(self, input) -> None:
         raise NotImplementedError
 
-    def forward(self, input):
-        self._check_input_dim(input)
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            with no_grad():
-                self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.item())
-        # eval mode without running statistics normalizes with the batch statistics
-        use_batch_stats = self.training or (self.running_mean is None
-                                            and self.running_var is None)
-        track = not self.training or self.track_running_stats
-        return F.batch_norm(
-            input,
-            self.running_mean if track else None,
-            self.running_var if track else None,
-            self.weight, self.bias, use_batch_stats, factor, self.eps,
-        )
-
     def extra_repr(self) -> str:
         # bias= says whether there is a bias (PyTorch's): False without affine, whatever the
         # bias keyword was
@@ -112,6 +91,35 @@ class _BatchNorm(Module):
                                       unexpected_keys, error_msgs)
 
 
+class _BatchNorm(_NormBase):
+    """Shared body of the BatchNorm modules (PyTorch's ``_BatchNorm``).
+
+    Training: normalize with the batch statistics and, when ``track_running_stats``, fold them
+    into ``running_mean``/``running_var`` with ``momentum`` (None: the cumulative average,
+    factor 1 / num_batches_tracked). Eval: normalize with the running statistics (or the batch
+    ones when none are tracked).
+    """
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        # eval mode without running statistics normalizes with the batch statistics
+        use_batch_stats = self.training or (self.running_mean is None
+                                            and self.running_var is None)
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight, self.bias, use_batch_stats, factor, self.eps,
+        )
+
+
 class BatchNorm1d(_BatchNorm):
     """Batch norm over an (N, C) or (N, C, L) input (statistics per channel C)."""
 
@@ -126,3 +134,11 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input) -> None:
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over an (N, C, D, H, W) input (statistics per channel C)."""
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
