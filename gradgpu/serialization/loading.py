@@ -237,6 +237,8 @@ class _Decoder:
                 except TypeError:
                     raise self.fail(f"an unhashable dict key {key!r}", path) from None
                 out[key] = self.decode(pair[1], f"{path}[{key!r}]")
+            if tag == "odict" and "metadata" in node:
+                out._metadata = self.decode(node["metadata"], f"{path}._metadata")
             return out
         if tag in ("tuple", "size"):
             nodes = self._field(node, "items", list, path)

@@ -34,7 +34,8 @@ class _Encoder:
     """Turns an object into a JSON node, collecting its arrays.
 
     Nodes: None, bool, int, str, finite float and list are JSON values; everything else is an
-    object tagged by ``"$"``: dict/odict (``items``: [[key, value]...]), tuple/size (``items``),
+    object tagged by ``"$"``: dict/odict (``items``: [[key, value]...]; an odict's optional
+    ``metadata`` is a state dict's ``_metadata``), tuple/size (``items``),
     float (non-finite ``value``), bytes (``base64``), tensor (``index`` into ``tensors``),
     ndarray/npscalar (``array``), dtype (``name``), device (``name``).
     """
@@ -129,7 +130,11 @@ class _Encoder:
                 self._check_key(key, path)
                 sub = f"{path}[{key!r}]"
                 items.append([self.encode(key, sub), self.encode(value, sub)])
-            return {"$": "odict" if type(obj) is OrderedDict else "dict", "items": items}
+            node = {"$": "odict" if type(obj) is OrderedDict else "dict", "items": items}
+            metadata = getattr(obj, "_metadata", None)  # a state_dict's module versions
+            if type(obj) is OrderedDict and isinstance(metadata, dict):
+                node["metadata"] = self.encode(metadata, f"{path}._metadata")
+            return node
         finally:
             self._active.discard(id(obj))
 

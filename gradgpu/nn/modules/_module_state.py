@@ -1,5 +1,5 @@
 """``Module``'s state dict: ``state_dict`` / ``load_state_dict``, the per-module
-``_save_to_state_dict`` / ``_load_from_state_dict``, extra state and the returned
+``_save_to_state_dict`` / ``_load_from_state_dict``, their hooks, extra state and the returned
 missing/unexpected keys.
 
 ``ModuleState`` is a mixin of ``nn.Module`` (see ``module.py``); it exports nothing.
@@ -7,6 +7,7 @@ missing/unexpected keys.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ._module_hooks import RemovableHandle
 
 __all__ = []
 
@@ -61,7 +63,8 @@ class ModuleState:
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of every parameter and persistent buffer under dotted keys
-        (``'0.weight'``), as tensors detached from the graph (sharing memory)."""
+        (``'0.weight'``), as tensors detached from the graph (sharing memory). Its
+        ``_metadata`` attribute holds each module's ``{"version": _version}`` by prefix."""
         if args:  # the positional (destination, prefix, keep_vars) form PyTorch still accepts
             if len(args) > 3:
                 raise TypeError(f"state_dict() takes at most 3 positional arguments, "
@@ -70,15 +73,77 @@ class ModuleState:
                 len(args):])
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
                                   keep_vars=keep_vars)
+        for hook, public in list(self._state_dict_hooks.values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if result is not None:
+                if public:
+                    raise RuntimeError("state_dict post-hook must return None")
+                destination = result  # the private hook may return a new dict
         return destination
 
-    def _load_from_state_dict(self, state_dict, prefix: str, assign: bool, missing_keys: list,
-                              unexpected_keys: list, error_msgs: list) -> None:
+    # ---- state dict hooks -------------------------------------------------------------
+    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module."""
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after this module and its
+        children were saved; it may edit ``state_dict`` in place and must return None."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = (hook, True)
+        return handle
+
+    def _register_state_dict_hook(self, hook) -> RemovableHandle:
+        """PyTorch's older private form of the post-hook: a returned dict replaces the
+        state dict."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = (hook, False)
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before this module loads its entries (it may edit the
+        state dict, e.g. rename old keys)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        """PyTorch's private form: ``hook(state_dict, prefix, ...)`` unless ``with_module``."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (
+            functools.partial(hook, self) if with_module else hook)
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after this module and its children loaded;
+        it may edit ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in place (strict
+        loading checks them afterwards) and must return None."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
+    def _load_from_state_dict(self, state_dict, prefix: str, local_metadata: dict, strict: bool,
+                              missing_keys: list, unexpected_keys: list,
+                              error_msgs: list) -> None:
+        """Load this module's own entries (PyTorch's signature, for subclasses that override
+        it): ``local_metadata`` is its ``_metadata`` entry, with ``assign_to_params_buffers``
+        set by ``load_state_dict(assign=True)``."""
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
+        assign = local_metadata.get("assign_to_params_buffers", False)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
@@ -148,15 +213,27 @@ class ModuleState:
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
+        metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
 
         def load(module, local, prefix=""):
-            module._load_from_state_dict(local, prefix, assign, missing, unexpected, errors)
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = True
+            module._load_from_state_dict(local, prefix, local_metadata, True, missing,
+                                         unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     child_prefix = prefix + name + "."
                     load(child, {k: v for k, v in local.items() if k.startswith(child_prefix)},
                          child_prefix)
+            incompatible = _IncompatibleKeys(missing, unexpected)  # hooks may edit the lists
+            for hook in list(module._load_state_dict_post_hooks.values()):
+                if hook(module, incompatible) is not None:  # PyTorch asserts this
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_"
+                                       "hook`` are not expected to return new values, if "
+                                       "incompatible_keys need to be modified, it should be "
+                                       "done inplace.")
 
         load(self, state_dict)
         if strict:

@@ -78,16 +78,17 @@ class _NormBase(Module):
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
 
-    def _load_from_state_dict(self, state_dict, prefix: str, assign: bool, missing_keys: list,
-                              unexpected_keys: list, error_msgs: list) -> None:
-        # checkpoints from before num_batches_tracked (PyTorch's BatchNorm version < 2) lack
-        # it: keep the current count, as PyTorch does when no version metadata says otherwise
-        # (gradgpu's state dicts carry none); every other key stays strict
+    def _load_from_state_dict(self, state_dict, prefix: str, local_metadata: dict, strict: bool,
+                              missing_keys: list, unexpected_keys: list,
+                              error_msgs: list) -> None:
+        # checkpoints from before num_batches_tracked (version < 2, or no version metadata)
+        # lack it: keep the current count, as PyTorch does; every other key stays strict
+        version = local_metadata.get("version")
         key = prefix + "num_batches_tracked"
-        if self.track_running_stats and self.num_batches_tracked is not None \
-                and key not in state_dict:
+        if (version is None or version < 2) and self.track_running_stats \
+                and self.num_batches_tracked is not None and key not in state_dict:
             state_dict[key] = self.num_batches_tracked
-        super()._load_from_state_dict(state_dict, prefix, assign, missing_keys,
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
 

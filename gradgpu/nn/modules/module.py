@@ -76,6 +76,10 @@ class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
         setattr_(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
         setattr_(self, "_backward_hooks", OrderedDict())
         setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_state_dict_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
 
     # ---- forward ------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -263,6 +267,9 @@ class Module(ModuleHooks, ModuleState, ModuleConversion, ModuleMembers):
             "_forward_hooks_always_called": OrderedDict, "_forward_pre_hooks": OrderedDict,
             "_forward_pre_hooks_with_kwargs": OrderedDict, "_non_persistent_buffers_set": set,
             "_backward_hooks": OrderedDict, "_backward_pre_hooks": OrderedDict,
+            "_state_dict_pre_hooks": OrderedDict, "_state_dict_hooks": OrderedDict,
+            "_load_state_dict_pre_hooks": OrderedDict,
+            "_load_state_dict_post_hooks": OrderedDict,
         }
         for key, make in defaults.items():
             if key not in self.__dict__:
