@@ -64,7 +64,15 @@ from ._random_factories import (  # noqa: E402
     randn_like,
     randperm,
 )
-from ._random import Generator, initial_seed, manual_seed  # noqa: E402
+from ._random import (  # noqa: E402
+    Generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    randint_like,
+    seed,
+    set_rng_state,
+)
 from .autograd.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,

@@ -110,7 +110,70 @@ _global_seed = DEFAULT_SEED
 
 
 def initial_seed() -> int:
-    return _global_seed
+    """The seed of the CPU default generator (the last manual_seed, seed or set_rng_state)."""
+    return default_generator(_device("cpu")).initial_seed()
+
+
+def seed() -> int:
+    """Seed every default generator from OS entropy (as ``manual_seed``) and return the seed."""
+    import secrets
+
+    new = secrets.randbits(63)  # as Generator.seed: a non-negative 64-bit long
+    manual_seed(new)
+    return new
+
+
+_STATE_MAGIC = b"gradgpu-rng-state-v1\n"
+
+
+def get_rng_state():
+    """The CPU default generator's state as a uint8 tensor, which ``set_rng_state`` restores
+    exactly (our own encoding: it does not have PyTorch's 5056-byte layout)."""
+    import json
+
+    from .tensor import Tensor
+
+    state = default_generator(_device("cpu")).get_state()
+    raw = _STATE_MAGIC + json.dumps(state, sort_keys=True).encode()
+    return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
+
+
+def set_rng_state(new_state) -> None:
+    """Restore the CPU default generator from a state returned by ``get_rng_state``."""
+    import json
+
+    from .tensor import Tensor
+
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+    if new_state._data.dtype != np.uint8:
+        raise TypeError(f"RNG state must be a torch.ByteTensor (uint8), got {new_state.dtype}")
+    raw = bytes(np.asarray(new_state.cpu()._data).reshape(-1))
+    try:
+        if not raw.startswith(_STATE_MAGIC):
+            raise ValueError
+        state = json.loads(raw[len(_STATE_MAGIC):].decode())
+    except ValueError:
+        raise RuntimeError(f"set_rng_state(): expected a state returned by get_rng_state(), got "
+                           f"a uint8 tensor of size {len(raw)} that is not one") from None
+    global _global_seed
+    gen = default_generator(_device("cpu"))
+    gen.set_state(state)
+    _global_seed = gen.initial_seed()
+
+
+def randint_like(input, low: int = 0, high: int | None = None, *, generator=None, dtype=None,
+                 device=None, requires_grad: bool = False):
+    """Integers uniform on [low, high) in ``input``'s shape (and dtype and device unless
+    given); ``randint_like(input, high)`` starts at 0."""
+    from ._random_factories import randint
+
+    if high is None:
+        low, high = 0, low
+    dtype = input.dtype if dtype is None else dtype
+    device = input.device if device is None else device
+    return randint(low, high, tuple(input.shape), generator=generator, dtype=dtype,
+                   device=device, requires_grad=requires_grad)
 
 
 def generator_for(device, generator: Generator | None) -> Generator:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import ops
 from .ops import elementwise as ew
 from .ops import linalg, shape
+from .ops.shape import windows
 from .tensor import Tensor
 
 
@@ -84,13 +85,16 @@ OPERATORS = {
 
 PROPERTIES = {"T": shape.T, "mT": shape.mT}
 
+# methods with no top-level function of the same name in PyTorch (torch.unfold does not exist)
+METHODS_ONLY = {**windows.TENSOR_METHODS}
+
 
 def install() -> None:
     """Attach every op module's TENSOR_METHODS, the operators and properties to Tensor."""
     for module in ops.MODULES:
         for name, fn in getattr(module, "TENSOR_METHODS", {}).items():
             setattr(Tensor, name, fn)
-    for name, fn in OPERATORS.items():
+    for name, fn in {**OPERATORS, **METHODS_ONLY}.items():
         setattr(Tensor, name, fn)
     Tensor.__hash__ = object.__hash__  # defining __eq__ must not make tensors unhashable
     for name, fn in PROPERTIES.items():

@@ -13,7 +13,8 @@ backend's ``index_put_add`` / ``scatter_add`` kernels.
 
 from __future__ import annotations
 
-from . import gather_scatter, inplace_variants, masking, subscript
+from . import copying, gather_scatter, inplace_variants, masking, reducing, subscript
+from .copying import index_copy, index_copy_, masked_scatter, masked_scatter_
 from .gather_scatter import (
     Gather,
     IndexAdd,
@@ -30,6 +31,13 @@ from .gather_scatter import (
 )
 from .inplace_variants import index_add_, index_put_, masked_fill_, scatter_, scatter_add_
 from .masking import argwhere, masked_fill, masked_select, nonzero, one_hot
+from .reducing import (
+    ScatterReduce,
+    index_reduce,
+    index_reduce_,
+    scatter_reduce,
+    scatter_reduce_,
+)
 from .subscript import Index, IndexAccumulate, IndexPut, getitem, index_put, setitem
 
 __all__ = [
@@ -37,11 +45,12 @@ __all__ = [
     "IndexSelect", "index_select", "IndexAdd", "index_add", "take", "masked_fill_", "index_add_",
     "index_put_", "scatter_", "scatter_add_", "masked_fill", "masked_select", "nonzero",
     "argwhere", "one_hot", "Index", "IndexAccumulate", "getitem", "IndexPut", "setitem",
-    "index_put",
+    "index_put", "index_copy", "index_copy_", "masked_scatter", "masked_scatter_",
+    "ScatterReduce", "scatter_reduce", "scatter_reduce_", "index_reduce", "index_reduce_",
 ]
 
 TENSOR_METHODS = {
     **subscript.TENSOR_METHODS, **gather_scatter.TENSOR_METHODS, **masking.TENSOR_METHODS,
-    **inplace_variants.TENSOR_METHODS,
+    **inplace_variants.TENSOR_METHODS, **copying.TENSOR_METHODS, **reducing.TENSOR_METHODS,
 }
 FUNCTIONS = {**masking.FUNCTIONS}

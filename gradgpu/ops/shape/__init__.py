@@ -8,7 +8,7 @@ goes through one op, ``Slice``, whose backward ``SliceScatter`` is itself differ
 
 from __future__ import annotations
 
-from . import joining, reorder, slicing, views
+from . import joining, reorder, slicing, splitting, views
 from .joining import (
     Cat,
     Repeat,
@@ -40,6 +40,7 @@ from .reorder import (
     triu,
 )
 from .slicing import Slice, SliceScatter, chunk, narrow, select, split, unbind
+from .splitting import dsplit, hsplit, tensor_split, vsplit
 from .views import (
     Contiguous,
     Expand,
@@ -77,11 +78,11 @@ __all__ = [
     "view", "view_as", "reshape_as", "flatten", "unflatten", "Expand", "expand", "expand_as",
     "broadcast_to", "broadcast_tensors", "Permute", "permute", "transpose", "swapaxes",
     "swapdims", "t", "T", "mT", "movedim", "unsqueeze", "squeeze", "sum_to_shape", "Contiguous",
-    "contiguous",
+    "contiguous", "tensor_split", "hsplit", "vsplit", "dsplit",
 ]
 
 TENSOR_METHODS = {
     **views.TENSOR_METHODS, **slicing.TENSOR_METHODS, **joining.TENSOR_METHODS,
-    **reorder.TENSOR_METHODS,
+    **reorder.TENSOR_METHODS, **splitting.TENSOR_METHODS,
 }
 FUNCTIONS = {**joining.FUNCTIONS, **views.FUNCTIONS}
