@@ -22,14 +22,25 @@ from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.activation_composed import (
     celu,
+    celu_,
+    elu_,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
+    hardtanh_,
+    leaky_relu_,
     prelu,
+    relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
+    softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.batch_norm import batch_norm
@@ -126,4 +137,6 @@ __all__ = [
     "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold", "upsample",
     "upsample_bilinear", "upsample_nearest",
     "group_norm", "instance_norm", "local_response_norm", "rms_norm",
+    "hardshrink", "softshrink", "rrelu", "relu_", "elu_", "leaky_relu_", "hardtanh_",
+    "threshold_", "selu_", "celu_", "rrelu_",
 ]

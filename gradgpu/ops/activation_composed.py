@@ -1,14 +1,17 @@
 """Activations composed of existing differentiable ops: selu, celu, softsign, tanhshrink,
-hardsigmoid, hardswish, threshold, glu, prelu (every backend and every order of gradient
-come with their parts)."""
+hardsigmoid, hardswish, threshold, glu, prelu, hardshrink, softshrink, rrelu, and the in-place
+functional forms (relu_, elu_, ...); every backend and every order of gradient come with
+their parts."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import elementwise as ew
 from ._common import check_tensor, wrap_dim
-from .activation import _check_float, hardtanh
+from .activation import _check_float, elu, hardtanh, leaky_relu, relu
 
 # ---- activations composed of existing ops ---------------------------------------------------
 # Each is built from differentiable gradgpu ops (where, expm1, hardtanh, norm, ...), so every
@@ -114,8 +117,6 @@ def _scalar_for(value, np_dtype, checked: bool):
     Scalar argument to the input's type: floats round, integers truncate (unsigned ones wrap).
     ``checked``: a value out of the type's range is an error (PyTorch's checked conversion), else
     it converts as C++ would (floats overflow to inf)."""
-    import numpy as np
-
     if np_dtype.kind == "f":
         value = float(value)
         if checked and math.isfinite(value) and abs(value) > float(np.finfo(np_dtype).max):
@@ -200,3 +201,117 @@ def prelu(input, weight):
     pos = x > 0
     # w * 0 where x > 0: that branch's weight gradient (g * x there) stays 0 for x = inf
     return ew.where(pos, x, w * ew.where(pos, 0.0, x))
+
+
+# ---- shrinkage and randomized leaky ReLU ----------------------------------------------------
+def _float_or_not_implemented(input, op: str, kernel: str):
+    """The input of ``op`` as a floating tensor, else PyTorch's NotImplementedError naming
+    ``kernel`` (``{device}`` in it becomes the input's device type)."""
+    x = check_tensor(input, op)
+    if x._data.dtype.kind != "f":
+        name = _SCALAR_TYPE_NAMES.get(x._data.dtype.name, str(x.dtype))
+        raise NotImplementedError(f"\"{kernel.format(device=x.device.type)}\" not implemented "
+                                  f"for '{name}'")
+    return x
+
+
+def _shrink_band(x, lambd):
+    return (x >= -lambd) & (x <= lambd)
+
+
+def hardshrink(input, lambd: float = 0.5):
+    """y = 0 where -lambd <= x <= lambd, else x (NaN passes); dx = dy outside that band, else 0
+    (lambd is first rounded to the input's dtype, as PyTorch's)."""
+    x = _float_or_not_implemented(input, "hardshrink", "hardshrink_{device}")
+    lam = _scalar_for(lambd, x._data.dtype, checked=False)
+    return ew.where(_shrink_band(x, lam), 0.0, x)
+
+
+def softshrink(input, lambd: float = 0.5):
+    """y = x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (NaN stays NaN);
+    dx = dy outside [-lambd, lambd] (NaN included), else 0. ``lambd`` must lie in
+    [0, the dtype's largest finite value]."""
+    x = _float_or_not_implemented(input, "softshrink", "softshrink_check")
+    dt = x._data.dtype
+    top = float(np.finfo(dt).max)
+    lambd = float(lambd)
+    if not 0 <= lambd <= top:  # NaN fails too
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                           f"{_SCALAR_TYPE_NAMES.get(dt.name, dt.name)}, but found {lambd:g}")
+    lam = _scalar_for(lambd, dt, checked=False)
+    # NaN is in neither branch of the comparisons: it takes x + lambd (NaN, slope 1) as PyTorch
+    return ew.where(_shrink_band(x, lam), 0.0, ew.where(x > lam, x - lam, x + lam))
+
+
+def _rrelu_train(x, lower, upper):
+    from .._random_factories import rand
+
+    # one slope per element from the input's device generator; x <= 0 takes it (PyTorch's
+    # rule: the slope at 0 is the random one), x > 0 and NaN keep slope 1
+    slope = rand(x.shape, dtype=x.dtype, device=x.device) * (upper - lower) + lower
+    return x * ew.where(x <= 0, slope, 1.0)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False):
+    """y = x for x > 0, a * x for x <= 0; dx = dy * (1 or a). Training: a drawn uniformly from
+    [lower, upper) per element (randomized leaky ReLU); eval: leaky_relu with the fixed slope
+    a = (lower + upper) / 2."""
+    lower, upper = float(lower), float(upper)
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        x = _float_or_not_implemented(input, "rrelu", "leaky_relu_{device}")
+        if inplace:
+            from .inplace import _check_writable
+
+            _check_writable(x, "rrelu_")
+        return leaky_relu(x, (lower + upper) / 2, inplace)
+    x = _float_or_not_implemented(input, "rrelu", "rrelu_with_noise_out_{device}")
+    if inplace:
+        return _inplace(_rrelu_train, x, "rrelu_", lower, upper)
+    return _rrelu_train(x, lower, upper)
+
+
+# ---- in-place functional forms (PyTorch's F.relu_, F.elu_, ...) ------------------------------
+def relu_(input):
+    """relu written into ``input``."""
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha: float = 1.0):
+    """elu written into ``input``."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):
+    """leaky_relu written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    """hardtanh written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+_threshold_op = threshold  # threshold_'s parameter takes the name
+
+
+def threshold_(input, threshold: float, value: float):
+    """threshold written into ``input``."""
+    return _threshold_op(input, threshold, value, inplace=True)
+
+
+def selu_(input):
+    """selu written into ``input``."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha: float = 1.0):
+    """celu written into ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    """rrelu written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
