@@ -147,6 +147,136 @@ GG_HD void adagrad_update(T& p, T grad, T& sum, const AdagradScalars<T>& s) {
     p = p + optim_mul(g / denom, s.neg_clr);
 }
 
+// ---- NAdam, RAdam, Adamax, Adadelta, Rprop (OptimReference via AdaptiveOptimReference,
+// gradgpu/backend/reference_optim_adaptive.py): each keeps two state buffers a and b. ----------
+
+// NumPy's minimum: NaN in either argument propagates.
+template <typename T>
+GG_HD T optim_min(T a, T b) {
+    return (a != a || a < b) ? a : b;
+}
+
+// NumPy's sign: -1, 1, or x itself for ±0 and NaN.
+template <typename T>
+GG_HD T optim_sign(T x) {
+    return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
+}
+
+// g = ±grad, + wd * p (mode 1), or p *= decay (mode 2, decoupled).
+template <typename T>
+GG_HD T optim_decayed_grad(T& p, T grad, int maximize, int weight_decay_mode, T weight_decay,
+                           T decay_factor) {
+    T g = maximize ? -grad : grad;
+    if (weight_decay_mode == 1) {
+        g = optim_mul(p, weight_decay) + g;
+    } else if (weight_decay_mode == 2) {
+        p = optim_mul(p, decay_factor);
+    }
+    return g;
+}
+
+template <typename T>
+struct NadamScalars {
+    T weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2, bias_correction2, eps,
+        grad_coef, avg_coef;
+    int maximize, weight_decay_mode;
+};
+
+// g = ±grad (+ wd * p, or p *= 1 - lr * wd);  m += (g - m) * (1 - b1);
+// v = b2 * v + (1 - b2) * g^2;  d = sqrt(v / (1 - b2^t)) + eps;
+// p += g / d * grad_coef;  p += m / d * avg_coef.
+template <typename T>
+GG_HD void nadam_update(T& p, T grad, T& m, T& v, const NadamScalars<T>& s) {
+    T g = optim_decayed_grad(p, grad, s.maximize, s.weight_decay_mode, s.weight_decay,
+                             s.decay_factor);
+    m = m + optim_mul(g - m, s.one_minus_beta1);
+    v = optim_mul(v, s.beta2) + optim_mul(optim_mul(g, g), s.one_minus_beta2);
+    T denom = optim_sqrt(v / s.bias_correction2) + s.eps;
+    p = p + optim_mul(g / denom, s.grad_coef);
+    p = p + optim_mul(m / denom, s.avg_coef);
+}
+
+template <typename T>
+struct RadamScalars {
+    T weight_decay, decay_factor, one_minus_beta1, beta2, one_minus_beta2, bias_correction1, lr,
+        bias_correction2_sqrt, eps, rect;
+    int maximize, weight_decay_mode, rectify;
+};
+
+// g = ±grad (+ wd * p, or p *= 1 - lr * wd);  m, v as Adam;  step = m / (1 - b1^t) * lr;
+// rectify: step = step * (sqrt(1 - b2^t) / (sqrt(v) + eps)) * r_t;  p -= step.
+template <typename T>
+GG_HD void radam_update(T& p, T grad, T& m, T& v, const RadamScalars<T>& s) {
+    T g = optim_decayed_grad(p, grad, s.maximize, s.weight_decay_mode, s.weight_decay,
+                             s.decay_factor);
+    m = m + optim_mul(g - m, s.one_minus_beta1);
+    v = optim_mul(v, s.beta2) + optim_mul(optim_mul(g, g), s.one_minus_beta2);
+    T step = optim_mul(m / s.bias_correction1, s.lr);
+    if (s.rectify) {
+        T adaptive = s.bias_correction2_sqrt / (optim_sqrt(v) + s.eps);
+        step = optim_mul(optim_mul(step, adaptive), s.rect);
+    }
+    p = p - step;
+}
+
+template <typename T>
+struct AdamaxScalars {
+    T weight_decay, one_minus_beta1, beta2, eps, neg_clr;
+    int maximize, use_weight_decay;
+};
+
+// g = ±grad + wd * p;  m += (g - m) * (1 - b1);  u = max(b2 * u, |g| + eps);
+// p -= lr / (1 - b1^t) * m / u.
+template <typename T>
+GG_HD void adamax_update(T& p, T grad, T& m, T& u, const AdamaxScalars<T>& s) {
+    T g = optim_decayed_grad(p, grad, s.maximize, s.use_weight_decay, s.weight_decay, T(1));
+    m = m + optim_mul(g - m, s.one_minus_beta1);
+    u = optim_max(optim_mul(u, s.beta2), T(fabs(g)) + s.eps);
+    p = p + optim_mul(m / u, s.neg_clr);
+}
+
+template <typename T>
+struct AdadeltaScalars {
+    T weight_decay, rho, one_minus_rho, eps, neg_lr;
+    int maximize, use_weight_decay;
+};
+
+// g = ±grad + wd * p;  v = rho * v + (1 - rho) * g^2;  delta = sqrt(a + eps) / sqrt(v + eps) * g;
+// a = rho * a + (1 - rho) * delta^2;  p -= lr * delta.
+template <typename T>
+GG_HD void adadelta_update(T& p, T grad, T& v, T& a, const AdadeltaScalars<T>& s) {
+    T g = optim_decayed_grad(p, grad, s.maximize, s.use_weight_decay, s.weight_decay, T(1));
+    v = optim_mul(v, s.rho) + optim_mul(optim_mul(g, g), s.one_minus_rho);
+    T std = optim_sqrt(v + s.eps);
+    T delta = optim_mul(optim_sqrt(a + s.eps) / std, g);
+    a = optim_mul(a, s.rho) + optim_mul(optim_mul(delta, delta), s.one_minus_rho);
+    p = p + optim_mul(delta, s.neg_lr);
+}
+
+template <typename T>
+struct RpropScalars {
+    T etaminus, etaplus, step_size_min, step_size_max;
+    int maximize;
+};
+
+// g = ±grad;  s = sign(g * prev);  step_size = clamp(step_size * (etaplus if s > 0, etaminus
+// if s < 0, 1 if s == 0, else s), min, max);  g = 0 where s < 0;  p -= sign(g) * step_size;
+// prev = g.
+template <typename T>
+GG_HD void rprop_update(T& p, T grad, T& prev, T& step_size, const RpropScalars<T>& s) {
+    T g = s.maximize ? -grad : grad;
+    T sign = optim_sign(optim_mul(g, prev));
+    T factor = sign > T(0)    ? s.etaplus
+               : sign < T(0)  ? s.etaminus
+               : sign == T(0) ? T(1)
+                              : sign;  // NaN
+    step_size = optim_min(optim_max(optim_mul(step_size, factor), s.step_size_min),
+                          s.step_size_max);
+    if (sign < T(0)) g = T(0);
+    p = p - optim_mul(optim_sign(g), step_size);
+    prev = g;
+}
+
 // ---- the multi-tensor walk ------------------------------------------------------------------
 //
 // One launch updates n tensors, each with k arrays ("slots": param, grad, state buffers, in the
@@ -165,6 +295,9 @@ enum OptimSlots {
     ADAM_SLOTS = 5,     // param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq
     RMSPROP_SLOTS = 5,  // param, grad, square_avg, grad_avg, momentum_buffer
     ADAGRAD_SLOTS = 3,  // param, grad, sum
+    // param, grad and two state buffers (two_state_step_chunks): NAdam and RAdam exp_avg,
+    // exp_avg_sq; Adamax exp_avg, exp_inf; Adadelta square_avg, acc_delta; Rprop prev, step_size
+    TWO_STATE_SLOTS = 4,
 };
 
 // Where the calling thread is in the launch, and the table's shape.
@@ -269,6 +402,25 @@ GG_HD void adagrad_step_chunks(const OptimLaunch& L, const AdagradScalars<T>& s)
             adagrad_update<T>(pi, g[i], si, s);
             p[i] = pi;
             sum[i] = si;
+        }
+    }
+}
+
+// The walk of the optimizers with two state buffers a and b: Update(p, grad, a, b, scalars).
+template <typename T, typename S, void (*Update)(T&, T, T&, T&, const S&)>
+GG_HD void two_state_step_chunks(const OptimLaunch& L, const S& s) {
+    for (i64 j = L.block; j < L.n_chunks; j += L.n_blocks) {
+        OptimChunk c = optim_chunk(L, j);
+        T* p = optim_slot<T>(L, 0, c.tensor);
+        const T* g = optim_slot<T>(L, 1, c.tensor);
+        T* a = optim_slot<T>(L, 2, c.tensor);
+        T* b = optim_slot<T>(L, 3, c.tensor);
+        for (i64 i = c.begin + L.thread; i < c.end; i += L.n_threads) {
+            T pi = p[i], ai = a[i], bi = b[i];
+            Update(pi, g[i], ai, bi, s);
+            p[i] = pi;
+            a[i] = ai;
+            b[i] = bi;
         }
     }
 }

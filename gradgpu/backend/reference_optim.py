@@ -18,6 +18,8 @@ the matching ``gg::<Name>Scalars`` struct in kernels/optim.cuh.
 
 from __future__ import annotations
 
+from .reference_optim_adaptive import AdaptiveOptimReference
+
 
 def sgd_arguments(*, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
     """(weight_decay, momentum, 1 - dampening, -lr), (maximize, use_weight_decay,
@@ -55,8 +57,9 @@ def adagrad_arguments(*, lr, lr_decay, weight_decay, eps, maximize, step):
     return (float(weight_decay), float(eps), -clr), (bool(maximize), weight_decay != 0)
 
 
-class OptimReference:
-    """Mixin of ArrayKernels: the NumPy specification the CUDA kernels are tested against."""
+class OptimReference(AdaptiveOptimReference):
+    """Mixin of ArrayKernels: the NumPy specification the CUDA kernels are tested against
+    (NAdam, RAdam, Adamax, Adadelta and Rprop come from ``AdaptiveOptimReference``)."""
 
     def sgd_step(self, params, grads, momentum_buffers, *, lr, momentum, dampening,
                  weight_decay, nesterov, maximize, first_step) -> None:

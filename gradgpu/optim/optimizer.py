@@ -370,6 +370,15 @@ def _check_impl_flags(foreach, fused) -> None:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
+def _check_graph_flags(name: str, capturable: bool, differentiable: bool) -> None:
+    """``capturable``/``differentiable`` are accepted (and kept in the groups, as PyTorch does)
+    only as False: steps run under no_grad with host-side step counts."""
+    for flag, value in (("capturable", capturable), ("differentiable", differentiable)):
+        if value:
+            raise NotImplementedError(f"{name}({flag}=True) is not supported by gradgpu: its "
+                                      "steps run under no_grad with step counts on the host")
+
+
 # ---- helpers of the built-in optimizers' ``_update_group`` ---------------------------------------
 
 def _batches(params: list[Tensor], keys: list | None = None):

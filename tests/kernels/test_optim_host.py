@@ -23,6 +23,7 @@ from gradgpu import optim
 from gradgpu.backend import NUMPY
 from gradgpu.backend.cuda import optim_kernels
 from gradgpu.backend.cuda.backend import CudaBackend
+from gradgpu.backend.reference_optim_adaptive import nadam_mu
 from gradgpu.optim import optimizer as optimizer_module
 
 from .nvcc import build_host_library, nvcc_path
@@ -63,10 +64,30 @@ HOST_STEP(adam, AdamScalars, ADAM_SLOTS,
 HOST_STEP(rmsprop, RmspropScalars, RMSPROP_SLOTS,
           sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], fl[0], fl[1], fl[2], fl[3])
 HOST_STEP(adagrad, AdagradScalars, ADAGRAD_SLOTS, sc[0], sc[1], sc[2], fl[0], fl[1])
+
+// the optimizers with two state buffers share one walk, over their own update
+#define HOST_TWO_STATE(NAME, SCALARS, ...)                                                     \
+    namespace gg {                                                                             \
+    template <typename T>                                                                      \
+    void NAME##_step_chunks(const OptimLaunch& L, const SCALARS<T>& s) {                       \
+        two_state_step_chunks<T, SCALARS<T>, NAME##_update<T>>(L, s);                          \
+    }                                                                                          \
+    }                                                                                          \
+    HOST_STEP(NAME, SCALARS, TWO_STATE_SLOTS, __VA_ARGS__)
+
+HOST_TWO_STATE(nadam, NadamScalars, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7],
+               sc[8], fl[0], fl[1])
+HOST_TWO_STATE(radam, RadamScalars, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7],
+               sc[8], sc[9], fl[0], fl[1], fl[2])
+HOST_TWO_STATE(adamax, AdamaxScalars, sc[0], sc[1], sc[2], sc[3], sc[4], fl[0], fl[1])
+HOST_TWO_STATE(adadelta, AdadeltaScalars, sc[0], sc[1], sc[2], sc[3], sc[4], fl[0], fl[1])
+HOST_TWO_STATE(rprop, RpropScalars, sc[0], sc[1], sc[2], sc[3], fl[0])
 """
 
 # (scalars, flags) of each kernel, as the *_arguments functions of reference_optim.py return
-_ARITY = {"sgd": (4, 5), "adam": (8, 3), "rmsprop": (6, 4), "adagrad": (3, 2)}
+_ARITY = {"sgd": (4, 5), "adam": (8, 3), "rmsprop": (6, 4), "adagrad": (3, 2),
+          "nadam": (9, 2), "radam": (10, 3), "adamax": (5, 2), "adadelta": (5, 2),
+          "rprop": (4, 1)}
 
 
 class _HostKernel:
@@ -164,6 +185,35 @@ _OPTIMIZERS = {
         dict(lr=0.1, lr_decay=0.0, weight_decay=0.0, eps=1e-10, maximize=False),
         dict(lr=0.1, lr_decay=0.2, weight_decay=0.1, eps=1e-3, maximize=True),
     ]),
+    "nadam": (("exp_avgs", "exp_avg_sqs"), [
+        dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+             maximize=False, decoupled_weight_decay=False),
+        dict(lr=0.1, beta1=0.8, beta2=0.95, eps=1e-4, weight_decay=0.1, momentum_decay=0.1,
+             maximize=True, decoupled_weight_decay=False),
+        dict(lr=0.1, beta1=0.3, beta2=0.4, eps=1e-8, weight_decay=0.3, momentum_decay=4e-3,
+             maximize=False, decoupled_weight_decay=True),
+    ]),
+    "radam": (("exp_avgs", "exp_avg_sqs"), [  # rho_t > 5 only from step 6 at beta2 = 0.999
+        dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, maximize=False,
+             decoupled_weight_decay=False),
+        dict(lr=0.1, beta1=0.5, beta2=0.6, eps=1e-4, weight_decay=0.1, maximize=True,
+             decoupled_weight_decay=False),
+        dict(lr=0.1, beta1=0.3, beta2=0.4, eps=1e-8, weight_decay=0.3, maximize=False,
+             decoupled_weight_decay=True),
+    ]),
+    "adamax": (("exp_avgs", "exp_infs"), [
+        dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, maximize=False),
+        dict(lr=0.1, beta1=0.8, beta2=0.9, eps=1e-3, weight_decay=0.1, maximize=True),
+    ]),
+    "adadelta": (("square_avgs", "acc_deltas"), [
+        dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False),
+        dict(lr=0.5, rho=0.8, eps=1e-3, weight_decay=0.1, maximize=True),
+    ]),
+    "rprop": (("prevs", "step_sizes"), [
+        dict(etaminus=0.5, etaplus=1.2, step_size_min=1e-6, step_size_max=50.0,
+             maximize=False),
+        dict(etaminus=0.3, etaplus=1.5, step_size_min=0.05, step_size_max=0.2, maximize=True),
+    ]),
 }
 _CASES = [(name, i) for name, (_, sets) in _OPTIMIZERS.items() for i in range(len(sets))]
 
@@ -210,12 +260,17 @@ def _run(be, name, options, params, states, grads):
         if not _used(name, slot, options):
             buffers[slot] = None
             continue
-        kind = "any" if slot in ("exp_avgs", "grad_avgs", "momentum_buffers") else "pos"
+        kind = "any" if slot in ("exp_avgs", "grad_avgs", "momentum_buffers", "prevs") else "pos"
         buffers[slot] = [s.copy(order="K") for s in states[kind]]
+    mu_product = 1.0
     for t, g in enumerate(grads, start=1):
-        extra = {"step": float(t)} if name in ("adam", "adagrad") else {}
+        extra = {"step": float(t)} if name in ("adam", "adagrad", "radam", "adamax") else {}
         if name == "sgd":
             extra = {"first_step": t == 1}
+        if name == "nadam":
+            mu_product *= nadam_mu(beta1=options["beta1"],
+                                   momentum_decay=options["momentum_decay"], step=t)
+            extra = {"step": float(t), "mu_product": mu_product}
         getattr(be, f"{name}_step")(params, g, *buffers.values(), **options, **extra)
     return params, buffers
 
@@ -258,6 +313,26 @@ def test_dtypes_get_one_launch_each_and_float16_takes_the_reference(host_cuda):
     for g, w in zip(params, want):
         assert g.dtype == w.dtype
         np.testing.assert_array_equal(g, w)
+
+
+def test_two_state_optimizers_send_float16_to_the_reference(host_cuda):
+    be, launches = host_cuda
+    rng = np.random.default_rng(6)
+    dtypes = [np.float16, np.float32, np.float16]
+    params = [rng.standard_normal(5).astype(d) for d in dtypes]
+    grads = [rng.standard_normal(5).astype(d) for d in dtypes]
+    options = dict(lr=0.1, rho=0.9, eps=1e-6, weight_decay=0.1, maximize=False)
+    start = [p.copy() for p in params]
+    want = [p.copy() for p in params]
+    NUMPY.adadelta_step(want, grads, [np.zeros(5, d) for d in dtypes],
+                        [np.zeros(5, d) for d in dtypes], **options)
+    be.adadelta_step(params, grads, [np.zeros(5, d) for d in dtypes],
+                     [np.zeros(5, d) for d in dtypes], **options)
+    assert launches == [("adadelta", np.float32, 1)]
+    for g, w in zip(params, want):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+    assert not np.array_equal(params[0], start[0])  # the float16 reference path moved it
 
 
 def test_a_state_of_another_dtype_takes_the_reference(host_cuda):
@@ -310,6 +385,11 @@ _OPTIMIZER_CASES = [
     (optim.AdamW, dict(lr=0.1, maximize=True)),
     (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
     (optim.Adagrad, dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.3)),
+    (optim.NAdam, dict(lr=0.1, weight_decay=0.1, momentum_decay=0.1)),
+    (optim.RAdam, dict(lr=0.1, betas=(0.5, 0.6), weight_decay=0.1, decoupled_weight_decay=True)),
+    (optim.Adamax, dict(lr=0.1, weight_decay=0.1, maximize=True)),
+    (optim.Adadelta, dict(lr=0.5, rho=0.8, weight_decay=0.1)),
+    (optim.Rprop, dict(lr=0.1, etas=(0.4, 1.5), step_sizes=(0.05, 0.2))),
 ]
 
 

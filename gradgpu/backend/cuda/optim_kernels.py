@@ -1,11 +1,12 @@
 """CUDA kernels: fused multi-tensor optimizer steps (kernels/optim.cu).
 
-Each ``<opt>_step`` of the reference (gradgpu/backend/reference_optim.py) becomes one launch per
-dtype for all the parameters of a group: ``gradgpu_<opt>_step_<f32|f64>``. The launch reads one
-table of u64 (``build_table``; layout in kernels/optim.cuh): for n tensors with k slots (param,
-grad, state buffers), the k * n slot addresses, the n sizes, then one entry per chunk of
-``CHUNK_SIZE`` elements, ``(tensor << 32) | chunk``. One block per chunk (the grid is capped at
-``MAX_GRID`` blocks, which then loop), ``BLOCK`` threads striding over the chunk's elements.
+Each ``<opt>_step`` of the reference (gradgpu/backend/reference_optim.py and
+reference_optim_adaptive.py) becomes one launch per dtype for all the parameters of a group:
+``gradgpu_<opt>_step_<f32|f64>``. The launch reads one table of u64 (``build_table``; layout
+in kernels/optim.cuh): for n tensors with k slots (param, grad, state buffers), the k * n slot
+addresses, the n sizes, then one entry per chunk of ``CHUNK_SIZE`` elements,
+``(tensor << 32) | chunk``. One block per chunk (the grid is capped at ``MAX_GRID`` blocks,
+which then loop), ``BLOCK`` threads striding over the chunk's elements.
 
 The kernels index every array of a tensor by the same flat offset, so they need C-contiguous
 arrays: a non-contiguous one is staged through a contiguous copy (written back after the launch
@@ -25,6 +26,13 @@ from ..reference_optim import (
     adam_arguments,
     rmsprop_arguments,
     sgd_arguments,
+)
+from ..reference_optim_adaptive import (
+    adadelta_arguments,
+    adamax_arguments,
+    nadam_arguments,
+    radam_arguments,
+    rprop_arguments,
 )
 from .kernel_files import raw_kernel
 
@@ -92,6 +100,39 @@ class CudaOptimKernels:
         rest = self._fused_optim_step("adagrad", slots, *adagrad_arguments(**options))
         if rest:
             super().adagrad_step(*_subset(slots, rest), **options)
+
+    # NAdam, RAdam, Adamax, Adadelta, Rprop: param, grad and two state buffers
+    # (gg::two_state_step_chunks)
+    def nadam_step(self, params, grads, exp_avgs, exp_avg_sqs, **options) -> None:
+        """Fused ``OptimReference.nadam_step``."""
+        self._two_state_step("nadam", nadam_arguments, params, grads, exp_avgs, exp_avg_sqs,
+                             options)
+
+    def radam_step(self, params, grads, exp_avgs, exp_avg_sqs, **options) -> None:
+        """Fused ``OptimReference.radam_step``."""
+        self._two_state_step("radam", radam_arguments, params, grads, exp_avgs, exp_avg_sqs,
+                             options)
+
+    def adamax_step(self, params, grads, exp_avgs, exp_infs, **options) -> None:
+        """Fused ``OptimReference.adamax_step``."""
+        self._two_state_step("adamax", adamax_arguments, params, grads, exp_avgs, exp_infs,
+                             options)
+
+    def adadelta_step(self, params, grads, square_avgs, acc_deltas, **options) -> None:
+        """Fused ``OptimReference.adadelta_step``."""
+        self._two_state_step("adadelta", adadelta_arguments, params, grads, square_avgs,
+                             acc_deltas, options)
+
+    def rprop_step(self, params, grads, prevs, step_sizes, **options) -> None:
+        """Fused ``OptimReference.rprop_step``."""
+        self._two_state_step("rprop", rprop_arguments, params, grads, prevs, step_sizes,
+                             options)
+
+    def _two_state_step(self, name, arguments, params, grads, a, b, options) -> None:
+        slots = [params, grads, a, b]
+        rest = self._fused_optim_step(name, slots, *arguments(**options))
+        if rest:
+            getattr(super(), f"{name}_step")(*_subset(slots, rest), **options)
 
     # ---- launching ----------------------------------------------------------------------------
     def _fused_optim_step(self, name: str, slots: list, scalars: tuple, flags: tuple) -> list:
