@@ -46,9 +46,12 @@ from ..ops.attention import multi_head_attention_forward, scaled_dot_product_att
 from ..ops.batch_norm import batch_norm
 from ..ops.composite import bilinear
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from ..ops.conv_nd import conv1d, conv3d
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from ..ops.elementwise import sigmoid, tanh
+from ..ops.fold import fold, unfold
 from ..ops.interpolate import interpolate
 from ..ops.layers import embedding, layer_norm, linear, normalize, pad
 from ..ops.loss import (
@@ -139,4 +142,5 @@ __all__ = [
     "group_norm", "instance_norm", "local_response_norm", "rms_norm",
     "hardshrink", "softshrink", "rrelu", "relu_", "elu_", "leaky_relu_", "hardtanh_",
     "threshold_", "selu_", "celu_", "rrelu_",
+    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold",
 ]

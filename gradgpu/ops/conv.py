@@ -1,5 +1,6 @@
 """2-D convolution and pooling: conv2d (im2col + matmul), max_pool2d, avg_pool2d,
-adaptive_avg_pool2d.
+adaptive_avg_pool2d. conv1d/conv3d (conv_nd.py), conv_transpose1d/2d (conv_transpose.py) and
+unfold/fold (fold.py) are built on ``conv2d_im2col``, ``Im2Col`` and ``Col2Im`` below.
 
 ``Im2Col`` and ``Col2Im`` are each other's backward (they are adjoint linear maps), so conv2d's
 gradients — matmuls and col2im/im2col of differentiable tensors — are differentiable again, to
@@ -13,7 +14,8 @@ from __future__ import annotations
 import operator
 
 from ..autograd.function import Function
-from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from ._common import Tensor, backend_of, check_tensor, xp_of
+from .conv_args import conv_setup
 from .layers import GatherFlat
 from .linalg import matmul
 from .shape import reshape, squeeze, unsqueeze
@@ -76,66 +78,17 @@ def _out_len(size, pad_total, dil, k, stride):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
     """Cross-correlation of input (N, C, H, W) or (C, H, W) with weight (O, C / groups, kh, kw),
     plus bias (O,): im2col, then one batched matmul per group."""
-    op = "conv2d"
-    x, unbatched = _batched(input, op)
-    check_tensor(weight, op, "weight")
-    same_device(op, input, weight, bias)
-    if weight._data.ndim != 4:
-        raise RuntimeError(f"conv2d(): weight must be 4-D (out_channels, in_channels / groups, "
-                           f"kh, kw), got weight of size {list(weight.shape)}")
-    if input._data.dtype != weight._data.dtype or (
-            bias is not None and bias._data.dtype != input._data.dtype):
-        raise RuntimeError(f"conv2d(): Input type ({input.dtype.name}), weight type "
-                           f"({weight.dtype.name})"
-                           + (f" and bias type ({bias.dtype.name})" if bias is not None else "")
-                           + " should be the same")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"conv2d(): expected a floating point input, got {input.dtype}")
-    n, c, h, w = x._data.shape
+    x, unbatched, stride, dilation, pads = conv_setup("conv2d", input, weight, bias, stride,
+                                                      padding, dilation, groups, 2)
+    out = conv2d_im2col(x, weight, bias, stride, dilation, pads[0] + pads[1], groups)
+    return squeeze(out, 0) if unbatched else out
+
+
+def conv2d_im2col(x, weight, bias, stride: tuple, dilation: tuple, pads: tuple, groups: int):
+    """y = W_g @ im2col(x)_g per group (+ bias) on validated operands: x (N, C, H, W), pads
+    (top, bottom, left, right); shared by conv1d/conv2d/conv3d."""
+    n = x._data.shape[0]
     o, cg, kh, kw = weight._data.shape
-    stride = _pair(stride, "stride", op)
-    dilation = _pair(dilation, "dilation", op)
-    if groups <= 0:
-        raise RuntimeError(f"conv2d(): non-positive groups is not supported (got {groups})")
-    if min(stride) <= 0:
-        raise RuntimeError(f"conv2d(): non-positive stride is not supported (got {stride})")
-    if min(dilation) <= 0:
-        raise RuntimeError(f"conv2d(): dilation should be greater than zero (got {dilation})")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError("conv2d(): padding='same' is not supported for strided "
-                                 "convolutions")
-            th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # extra on the bottom/right
-        else:
-            raise ValueError(f"conv2d(): Invalid padding string '{padding}', should be one of "
-                             f"'valid' or 'same'")
-    else:
-        ph, pw = _pair(padding, "padding", op)
-        if ph < 0 or pw < 0:
-            raise RuntimeError(f"conv2d(): negative padding is not supported (got {padding})")
-        pads = (ph, ph, pw, pw)
-    if o % groups:
-        raise RuntimeError(f"conv2d(): Given groups={groups}, expected weight to be divisible "
-                           f"by {groups} at dimension 0, but got weight of size "
-                           f"{list(weight.shape)} instead")
-    if c != cg * groups:
-        raise RuntimeError(f"conv2d(): Given groups={groups}, weight of size "
-                           f"{list(weight.shape)}, expected input{list(x.shape)} to have "
-                           f"{cg * groups} channels, but got {c} channels instead")
-    if bias is not None and tuple(bias._data.shape) != (o,):
-        raise RuntimeError(f"conv2d(): bias must have shape [{o}] (out_channels of weight "
-                           f"{list(weight.shape)}), got {list(bias.shape)}")
-    hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
-    ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-    if hp < ekh or wp < ekw:
-        raise RuntimeError(f"conv2d(): Calculated padded input size per channel: ({hp} x {wp})."
-                           f" Kernel size: ({ekh} x {ekw}). Kernel size can't be greater than "
-                           f"actual input size (input {list(input.shape)}, weight "
-                           f"{list(weight.shape)})")
     cols = Im2Col.apply(x, (kh, kw), stride, dilation, pads)  # (N, C, kh, kw, oh, ow)
     oh, ow = cols._data.shape[-2:]
     k = cg * kh * kw
@@ -144,7 +97,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     out = reshape(out, (n, o, oh, ow))
     if bias is not None:
         out = out + reshape(bias, (1, o, 1, 1))
-    return squeeze(out, 0) if unbatched else out
+    return out
 
 
 # ---- pooling --------------------------------------------------------------------------------
