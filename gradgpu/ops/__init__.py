@@ -17,6 +17,7 @@ from . import (
     inplace,
     layers,
     linalg,
+    linalg_aliases,
     loss,
     reduction,
     rnn,
@@ -28,6 +29,7 @@ from . import (
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
     activation, loss, layers, dropout, conv, composite, batch_norm, attention, rnn,
+    linalg_aliases,
 )
 
 

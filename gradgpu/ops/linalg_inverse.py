@@ -1,0 +1,303 @@
+"""Inverses and determinants: linalg.inv, det, slogdet, solve, cholesky (batched over leading
+dims, float32/float64). Forward is the backend's ``xp.linalg`` (LAPACK on the host, cuSOLVER
+on the GPU); backward is written in differentiable gradgpu ops, so create_graph works.
+
+Singular / not-positive-definite inputs raise ``LinAlgError`` as PyTorch's do. The check reads
+one flag on the host (``bool(...)``): a device-to-host sync on the GPU, as PyTorch's
+``linalg.inv``/``solve``/``cholesky`` (they call the ``*_ex`` variant with check_errors=True).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._common import Tensor, check_tensor, same_device, xp_of
+from .composite import _scalar_name
+from .elementwise import where
+from .shape import diagonal, sum_to_shape, tril, unsqueeze
+from .shape.reorder import diag_embed
+
+SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed on its input (singular, not positive-definite)."""
+
+
+# ---- checks ----------------------------------------------------------------------------------
+def check_float(A: Tensor, op: str) -> None:
+    """PyTorch's dtype contract of linalg ops: float32 or float64."""
+    kind, size = A._data.dtype.kind, A._data.dtype.itemsize
+    if kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{_scalar_name(A)}")
+    if size < 4:
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {_scalar_name(A)}")
+
+
+def check_matrix(A, op: str) -> Tensor:
+    """A tensor of at least 2 dims with a float32/float64 dtype."""
+    check_tensor(A, op, "A")
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    check_float(A, op)
+    return A
+
+
+def check_square(A, op: str) -> Tensor:
+    """A batch of square float matrices."""
+    check_matrix(A, op)
+    m, n = A._data.shape[-2:]
+    if m != n:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {m} by "
+                           f"{n} matrices")
+    return A
+
+
+def _host_batches(a) -> np.ndarray:
+    """The matrices of an array as a host (n_batch, m, n) float64 array (error path only)."""
+    host = Tensor._make(a).cpu()._data
+    return np.asarray(host, dtype=np.float64).reshape((-1,) + host.shape[-2:])
+
+
+def _zero_pivot(a: np.ndarray) -> int:
+    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK getrf's
+    info), 0 when there is none."""
+    a = a.copy()
+    n = a.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(a[k:, k])))
+        if a[p, k] == 0:
+            return k + 1
+        a[[k, p]] = a[[p, k]]
+        a[k + 1:, k] /= a[k, k]
+        a[k + 1:, k + 1:] -= np.outer(a[k + 1:, k], a[k, k + 1:])
+    return 0
+
+
+def _not_pd_order(a: np.ndarray) -> int:
+    """Order of the first leading minor that is not positive-definite (potrf's info)."""
+    for k in range(1, a.shape[0] + 1):
+        try:
+            np.linalg.cholesky(a[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return a.shape[0]
+
+
+def _batch_prefix(A, b: int) -> str:
+    return f"(Batch element {b}): " if A.ndim > 2 else ""
+
+
+def _failed(xp, out, a) -> bool:
+    """Whether the routine failed: no result, or a non-finite one from a finite input (cuSOLVER
+    reports failure that way). One host sync."""
+    if out is None:
+        return True
+    return bool(~xp.isfinite(out).all() & xp.isfinite(a).all())
+
+
+def _run(fn, xp, a):
+    try:
+        return fn(a)
+    except np.linalg.LinAlgError:  # NumPy's (and CuPy's) exception for singular input
+        return None
+
+
+def _raise_singular(a, op: str, what: str) -> None:
+    for b, m in enumerate(_host_batches(a)):
+        k = _zero_pivot(m)
+        if k:
+            prefix = _batch_prefix(a, b)
+            if what == "inv":
+                raise LinAlgError(f"{op}: {prefix}The diagonal element {k} is zero, the "
+                                  "inversion could not be completed because the input matrix "
+                                  "is singular.")
+            raise LinAlgError(f"torch.{op}: {prefix}The solver failed because the input "
+                              "matrix is singular.")
+    raise LinAlgError(f"{op}: the input matrix is numerically singular.")
+
+
+def inv_array(xp, a, op: str = "linalg.inv"):
+    """A^-1 of a batch of square arrays; LinAlgError for a singular one."""
+    out = _run(xp.linalg.inv, xp, a)
+    if _failed(xp, out, a):
+        _raise_singular(a, op, "inv")
+    return out
+
+
+# ---- inv / det / slogdet ---------------------------------------------------------------------
+class Inv(Function):
+    """Y = A^-1;  dA = -Y^T g Y^T"""
+
+    @staticmethod
+    def forward(ctx, A):
+        y = Tensor._make(inv_array(xp_of(A), A._data))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        yt = y.mT
+        return -(yt @ g @ yt)
+
+
+class Det(Function):
+    """d = det(A);  dA = g d A^-T  (A^-1 raises LinAlgError where A is singular)"""
+
+    @staticmethod
+    def forward(ctx, A):
+        d = Tensor._make(xp_of(A).linalg.det(A._data))
+        ctx.save_for_backward(A, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        A, d = ctx.saved_tensors
+        return _mat(g * d) * inv(A).mT
+
+
+class Slogdet(Function):
+    """(sign, log|det A|);  dA = g_logabsdet A^-T  (sign is not differentiable)"""
+
+    @staticmethod
+    def forward(ctx, A):
+        sign, logabs = xp_of(A).linalg.slogdet(A._data)
+        sign, logabs = Tensor._make(sign), Tensor._make(logabs)
+        ctx.mark_non_differentiable(sign)
+        ctx.save_for_backward(A)
+        return sign, logabs
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        (A,) = ctx.saved_tensors
+        return _mat(glog) * inv(A).mT
+
+
+def _mat(x):
+    """A batch of scalars as a batch of 1x1 matrices (broadcasts against the matrices)."""
+    return unsqueeze(unsqueeze(x, -1), -1)
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse A^-1 of a (batch of) square matrices; LinAlgError where A is singular."""
+    return Inv.apply(check_square(A, "linalg.inv"))
+
+
+def det(A: Tensor) -> Tensor:
+    """det(A) over the last two dims."""
+    return Det.apply(check_square(A, "linalg.det"))
+
+
+def slogdet(A: Tensor):
+    """(sign, log|det A|) over the last two dims, as a named tuple."""
+    return SlogdetResult(*Slogdet.apply(check_square(A, "linalg.slogdet")))
+
+
+def logdet(A: Tensor) -> Tensor:
+    """log det(A): nan where det(A) < 0, -inf where it is 0."""
+    sign, logabs = slogdet(A)
+    return where(sign >= 0, logabs, float("nan"))
+
+
+# ---- solve -----------------------------------------------------------------------------------
+class Solve(Function):
+    """X = A^-1 B (B a batch of matrices, batch dims broadcast);  dB = A^-T g,  dA = -dB X^T"""
+
+    @staticmethod
+    def forward(ctx, A, B, op):
+        xp = xp_of(A)
+        batch = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2])
+        a = xp.broadcast_to(A._data, batch + A._data.shape[-2:])
+        b = xp.broadcast_to(B._data, batch + B._data.shape[-2:])
+        out = _run(lambda m: xp.linalg.solve(m, b), xp, a)
+        if _failed(xp, out, a):
+            _raise_singular(a, op, "solve")
+        x = Tensor._make(out)
+        ctx.save_for_backward(A, x)
+        ctx.shapes = (A._data.shape, B._data.shape)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        A, x = ctx.saved_tensors
+        a_shape, b_shape = ctx.shapes
+        gb = Solve.apply(A.mT, g, "linalg.solve")
+        ga = sum_to_shape(-(gb @ x.mT), a_shape) if ctx.needs_input_grad[0] else None
+        return ga, sum_to_shape(gb, b_shape), None
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (left=False: X A = B). B is a batch of vectors when it is 1-D or has
+    A's batch shape plus one dim, else a batch of matrices; batch dims broadcast."""
+    op = "linalg.solve"
+    check_square(A, op)
+    check_tensor(B, op, "B")
+    same_device(op, A, B)
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
+                           f"{_scalar_name(A)} and B of type {_scalar_name(B)} instead")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return solve(A.mT, B.mT).mT
+    n = A._data.shape[-1]
+    vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1
+                                   and B._data.shape == A._data.shape[:-1])
+    Bm = unsqueeze(B, -1) if vector else B
+    if Bm._data.ndim < 2 or Bm._data.shape[-2] != n:
+        rows, cols = (Bm._data.shape[-2:] if Bm._data.ndim >= 2 else (Bm._data.shape[0], 1))
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation AX = B "
+                           f"({n}x{n} and {rows}x{cols})")
+    try:
+        np.broadcast_shapes(A._data.shape[:-2], Bm._data.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"{op}: the batch dimensions of A {list(A.shape)} and B "
+                           f"{list(B.shape)} cannot be broadcast") from None
+    x = Solve.apply(A, Bm, op)
+    return x.squeeze(-1) if vector else x
+
+
+# ---- cholesky --------------------------------------------------------------------------------
+class Cholesky(Function):
+    """L = cholesky(A) (lower), or U = L^T;  dA = L^-T Phi L^-1,
+    Phi = sym(tril(L^T gL)) with its diagonal halved (PyTorch's cholesky_backward)"""
+
+    @staticmethod
+    def forward(ctx, A, upper, op):
+        xp, a = xp_of(A), A._data
+        out = _run(xp.linalg.cholesky, xp, a)
+        # potrf leaves a non-positive (or nan) pivot on L's diagonal where it stopped
+        if out is None or bool(~(xp.diagonal(out, 0, -2, -1) > 0).all()
+                               & xp.isfinite(a).all()):
+            for b, m in enumerate(_host_batches(a)):
+                try:
+                    np.linalg.cholesky(m)
+                except np.linalg.LinAlgError:
+                    raise LinAlgError(
+                        f"{op}: {_batch_prefix(a, b)}The factorization could not be completed "
+                        "because the input is not positive-definite (the leading minor of "
+                        f"order {_not_pd_order(m)} is not positive-definite).") from None
+            raise LinAlgError(f"{op}: the input is not numerically positive-definite.")
+        y = Tensor._make(out.swapaxes(-1, -2) if upper else out)
+        ctx.upper = upper
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        L, gL = (y.mT, g.mT) if ctx.upper else (y, g)
+        P = tril(L.mT @ gL)
+        phi = 0.5 * (P + P.mT) - 0.5 * diag_embed(diagonal(P, 0, -2, -1))
+        Linv = inv(L)
+        return Linv.mT @ phi @ Linv, None, None
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor L (A = L L^T; upper=True: U = L^T) of symmetric positive-definite
+    matrices; only the lower triangle of A is read. LinAlgError where A is not positive-definite."""
+    op = "linalg.cholesky"
+    return Cholesky.apply(check_square(A, op), bool(upper), op)
