@@ -57,12 +57,24 @@ from ..ops.layers import embedding, layer_norm, linear, normalize, pad
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
     cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
     huber_loss,
+    kl_div,
     l1_loss,
+    margin_ranking_loss,
     mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
     nll_loss,
+    poisson_nll_loss,
     smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from ..ops.normalization import group_norm, instance_norm, local_response_norm, rms_norm
 
@@ -143,4 +155,8 @@ __all__ = [
     "hardshrink", "softshrink", "rrelu", "relu_", "elu_", "leaky_relu_", "hardtanh_",
     "threshold_", "selu_", "celu_", "rrelu_",
     "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
+    "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
