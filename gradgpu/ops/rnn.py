@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import elementwise as ew
 from ._common import check_tensor
 from .layers import linear
-from .shape import stack
+from .shape import cat, split, stack
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -85,22 +85,63 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 # ---- a whole sequence -----------------------------------------------------------------------
+def _split_rows(state: tuple, keep: int) -> tuple:
+    """Each state tensor split into its first ``keep`` rows and the rest (one op per tensor)."""
+    parts = [split(s, [keep, s.shape[0] - keep], 0) for s in state]
+    return tuple(p[0] for p in parts), tuple(p[1] for p in parts)
+
+
+def _step_tuple(mode: str, gi, state: tuple, w_hh, b_hh) -> tuple:
+    out = _step(mode, gi, state if mode == "LSTM" else state[0], w_hh, b_hh)
+    return out if mode == "LSTM" else (out,)
+
+
 def recurrent_layer(mode: str, input, hx, w_ih, w_hh, b_ih=None, b_hh=None,
-                    reverse: bool = False):
+                    reverse: bool = False, batch_sizes=None):
     """One layer, one direction, over a (T, N, I) sequence: returns (output (T, N, H), final
     state) where the state is h (N, H), or (h, c) for LSTM. ``reverse`` runs from t = T-1
     down to 0 (output stays in time order). The input projection of all steps is one matmul;
-    the loop carries only the hidden-to-hidden product."""
+    the loop carries only the hidden-to-hidden product.
+
+    With ``batch_sizes`` (non-increasing ints, as a PackedSequence's), ``input`` is packed data
+    (sum(batch_sizes), I) whose step t holds the first batch_sizes[t] sequences, and the
+    output is packed the same way. The running batch shrinks as sequences end (forward) or
+    grows as they start (reverse), as PyTorch's packed CPU path does, so each sequence's
+    final state is the one at its own last step and no padding enters any gradient."""
     if mode not in MODES:
         raise ValueError(f"recurrent_layer(): unknown mode '{mode}', expected one of {MODES}")
-    steps = linear(input, w_ih, b_ih).unbind(0)
-    order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+    gi = linear(input, w_ih, b_ih)
+    steps = gi.unbind(0) if batch_sizes is None else split(gi, list(batch_sizes), 0)
+    lstm = mode == "LSTM"
+    init = state = tuple(hx) if lstm else (hx,)
+    full = state[0].shape[0]
+    sizes = [full] * len(steps) if batch_sizes is None else list(batch_sizes)
     outputs = [None] * len(steps)
-    state = hx
-    for t in order:
-        state = _step(mode, steps[t], state, w_hh, b_hh)
-        outputs[t] = state[0] if mode == "LSTM" else state
-    return stack(outputs, 0), state
+    ended = []  # (h, c) rows of sequences that ended, in the order they ended
+    if reverse:
+        size = sizes[-1] if sizes else full
+        if size < full:  # only the sequences that reach the last step start there
+            state = tuple(h[:size] for h in init)
+        for t in range(len(steps) - 1, -1, -1):
+            if sizes[t] > size:  # sequences starting here join with their rows of hx
+                state = tuple(cat([s, h[size:sizes[t]]], 0) for s, h in zip(state, init))
+                size = sizes[t]
+            state = _step_tuple(mode, steps[t], state, w_hh, b_hh)
+            outputs[t] = state[0]
+    else:
+        size = full
+        for t in range(len(steps)):
+            if sizes[t] < size:  # the sequences past sizes[t] ended at t - 1
+                state, done = _split_rows(state, sizes[t])
+                ended.append(done)
+                size = sizes[t]
+            state = _step_tuple(mode, steps[t], state, w_hh, b_hh)
+            outputs[t] = state[0]
+        if ended:  # rows of longer (earlier) sequences first
+            parts = [state] + ended[::-1]
+            state = tuple(cat([p[k] for p in parts], 0) for k in range(len(state)))
+    output = stack(outputs, 0) if batch_sizes is None else cat(outputs, 0)
+    return output, (state if lstm else state[0])
 
 
 TENSOR_METHODS: dict = {}

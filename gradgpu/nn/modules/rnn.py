@@ -8,12 +8,14 @@ import math
 import numbers
 import warnings
 
-from ... import _factories
+from ... import _dtypes, _factories
 from ...ops import rnn as _rnn
 from ...ops.dropout import dropout as _dropout
+from ...ops.indexing.gather_scatter import IndexSelect
 from ...ops.shape import cat, stack
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _batch_sizes_on_host
 from .module import Module
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
@@ -116,10 +118,9 @@ class RNNBase(Module):
         if tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(h.shape)}")
 
-    def _states(self, input, hx, is_batched: bool):
+    def _states(self, input, hx, batch: int, is_batched: bool, packed: bool = False):
         """The initial state(s) as (num_layers * D, N, H) tensors (zeros when hx is None)."""
         directions = 2 if self.bidirectional else 1
-        batch = input.shape[1]
         expected = (self.num_layers * directions, batch, self.hidden_size)
         lstm = self.mode == "LSTM"
         if hx is None:
@@ -131,7 +132,7 @@ class RNNBase(Module):
         if not lstm and isinstance(hx, (tuple, list)):
             raise TypeError(f"{self._name}: hx must be a tensor, not a {type(hx).__name__}")
         want = 3 if is_batched else 2
-        if any(p.dim() != want for p in parts):
+        if not packed and any(p.dim() != want for p in parts):
             kind = "batched 3-D" if is_batched else "unbatched 2-D"
             dims = ", ".join(f"{p.dim()}-D" for p in parts)
             what = ("hx and cx should also be " + f"{want}-D but got ({dims}) tensors" if lstm
@@ -146,8 +147,21 @@ class RNNBase(Module):
                                    f"got {p.dtype}")
         return tuple(parts) if lstm else parts[0]
 
+    def _check_input(self, input) -> None:
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+        weight_dtype = getattr(self, self._flat_weights_names[0]).dtype
+        if input.dtype != weight_dtype:
+            raise RuntimeError(f"input must have the type {weight_dtype}, got type "
+                               f"{input.dtype}")
+
     def forward(self, input, hx=None):
-        """(output, h_n) for RNN/GRU, (output, (h_n, c_n)) for LSTM."""
+        """(output, h_n) for RNN/GRU, (output, (h_n, c_n)) for LSTM. A PackedSequence input
+        gives a PackedSequence output, and h_n / c_n hold each sequence's state at its own
+        last step."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"{self._name}: Expected input to be 2D or 3D, got {input.dim()}D "
                              "instead")
@@ -156,16 +170,51 @@ class RNNBase(Module):
             input = input.unsqueeze(1)
         elif self.batch_first:
             input = input.transpose(0, 1)
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.shape[-1]}")
+        self._check_input(input)
         if input.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        weight_dtype = getattr(self, self._flat_weights_names[0]).dtype
-        if input.dtype != weight_dtype:
-            raise RuntimeError(f"input must have the type {weight_dtype}, got type "
-                               f"{input.dtype}")
-        states = self._states(input, hx, is_batched)
+        states = self._states(input, hx, input.shape[1], is_batched)
+        output, finals = self._layers(input, states, None)
+        if not is_batched:
+            output = output.squeeze(1)
+            finals = tuple(f.squeeze(1) for f in finals)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, (finals if self.mode == "LSTM" else finals[0])
+
+    def _forward_packed(self, sequence: PackedSequence, hx):
+        """The layers run over packed data: the batch at step t is its first batch_sizes[t]
+        sequences (sorted by decreasing length); hx and the final states are in the caller's
+        batch order, permuted through sorted_indices / unsorted_indices."""
+        data, batch_sizes, sorted_indices, unsorted_indices = sequence
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
+        sizes = _batch_sizes_on_host(sequence, self._name)
+        self._check_input(data)
+        batch = int(sizes[0])
+        for name, perm in (("sorted_indices", sorted_indices),
+                           ("unsorted_indices", unsorted_indices)):
+            if perm is not None and (tuple(perm.shape) != (batch,) or perm.dtype != _dtypes.int64):
+                raise RuntimeError(f"{self._name}: PackedSequence.{name} must be an int64 "
+                                   f"tensor of shape ({batch},), got {perm.dtype} of shape "
+                                   f"{list(perm.shape)}")
+        states = self._states(data, hx, batch, True, packed=True)
+        lstm = self.mode == "LSTM"
+        if hx is not None and sorted_indices is not None:
+            # the permutation comes from pack_*; its values are not re-checked here (that
+            # would cost a GPU sync per call), its shape and dtype were
+            states = tuple(IndexSelect.apply(s, 1, sorted_indices)
+                           for s in (states if lstm else (states,)))
+            states = states if lstm else states[0]
+        output, finals = self._layers(data, states, sizes.tolist())
+        if unsorted_indices is not None:
+            finals = tuple(IndexSelect.apply(f, 1, unsorted_indices) for f in finals)
+        packed = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return packed, (finals if lstm else finals[0])
+
+    def _layers(self, input, states, batch_sizes):
+        """All layers and directions over (T, N, I) input, or packed (sum, I) data when
+        ``batch_sizes`` is given: (output, (h_n,) or (h_n, c_n))."""
         lstm = self.mode == "LSTM"
         directions = 2 if self.bidirectional else 1
         finals = []
@@ -179,26 +228,17 @@ class RNNBase(Module):
                 b_ih, b_hh = weights[2:] if self.bias else (None, None)
                 h0 = (states[0][index], states[1][index]) if lstm else states[index]
                 out, final = _rnn.recurrent_layer(self.mode, layer_input, h0, w_ih, w_hh, b_ih,
-                                                  b_hh, reverse=direction == 1)
+                                                  b_hh, reverse=direction == 1,
+                                                  batch_sizes=batch_sizes)
                 outputs.append(out)
                 finals.append(final)
             layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
                 layer_input = _dropout(layer_input, self.dropout, training=True)
-        output = layer_input
         if lstm:
-            h_n = stack([f[0] for f in finals], 0)
-            c_n = stack([f[1] for f in finals], 0)
-        else:
-            h_n = stack(finals, 0)
-        if not is_batched:
-            output = output.squeeze(1)
-            h_n = h_n.squeeze(1)
-            if lstm:
-                c_n = c_n.squeeze(1)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return (output, (h_n, c_n)) if lstm else (output, h_n)
+            return layer_input, (stack([f[0] for f in finals], 0),
+                                 stack([f[1] for f in finals], 0))
+        return layer_input, (stack(finals, 0),)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
