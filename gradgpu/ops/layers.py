@@ -330,7 +330,9 @@ class PadConstant(Function):
 
 
 def pad(input, pad, mode: str = "constant", value=None):
-    """Pad the last len(pad) // 2 dims: ``pad`` = (last_left, last_right, prev_left, ...)."""
+    """Pad the last len(pad) // 2 dims: ``pad`` = (last_left, last_right, prev_left, ...);
+    negative widths crop. ``mode``: 'constant' (``value``, any dims), or 'reflect',
+    'replicate', 'circular' (the last 1, 2 or 3 dims of a batched or unbatched input)."""
     check_tensor(input, "pad")
     try:  # ints only, as PyTorch: int() would truncate a float width silently
         pad = tuple(operator.index(p) for p in pad)
@@ -338,11 +340,16 @@ def pad(input, pad, mode: str = "constant", value=None):
         raise TypeError(f"pad(): argument 'pad' must be a tuple of ints, but got "
                         f"{list(pad)}") from None
     nd = input._data.ndim
-    if len(pad) % 2 or len(pad) // 2 > nd:
-        raise RuntimeError(f"pad(): padding length must be even and at most twice the number of "
-                           f"dims: got pad {list(pad)} for input of shape {list(input.shape)}")
+    if len(pad) % 2:
+        raise RuntimeError(f"pad(): Padding length must be divisible by 2 (got pad {list(pad)})")
+    if len(pad) // 2 > nd:
+        raise RuntimeError(f"pad(): Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {nd}")
     if mode != "constant":
-        raise NotImplementedError(f"pad(): mode '{mode}' is not supported (only 'constant')")
+        from .padding import pad_nonconstant  # lazily: it builds on the indexing ops
+
+        return pad_nonconstant(input, pad, mode, value)
     widths = [(0, 0)] * nd
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
