@@ -13,6 +13,7 @@ from . import (
     conversion,
     dropout,
     elementwise,
+    functional_aliases,
     indexing,
     inplace,
     layers,
@@ -29,7 +30,7 @@ from . import (
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
     activation, loss, layers, dropout, conv, composite, batch_norm, attention, rnn,
-    linalg_aliases,
+    linalg_aliases, functional_aliases,
 )
 
 
