@@ -9,7 +9,17 @@ gather/scatter pair ``TakeAlong``/``PutAlong`` defined here, which are each othe
 
 from __future__ import annotations
 
-from . import cumulative_extrema, extrema, statistics, sums
+from . import (
+    cumulative_extrema,
+    differences,
+    extrema,
+    histograms,
+    nan_reductions,
+    order_statistics,
+    pairwise,
+    statistics,
+    sums,
+)
 from .along import PutAlong, TakeAlong, take_along
 from .cumulative_extrema import LogCumSumExp, cummax, cummin, logcumsumexp
 from .extrema import SelectEven, amax, amin, argmax, argmin, max, min, return_type
@@ -25,5 +35,8 @@ __all__ = [
 
 TENSOR_METHODS = {
     **sums.TENSOR_METHODS, **extrema.TENSOR_METHODS, **statistics.TENSOR_METHODS,
-    **cumulative_extrema.TENSOR_METHODS,
+    **cumulative_extrema.TENSOR_METHODS, **nan_reductions.TENSOR_METHODS,
+    **order_statistics.TENSOR_METHODS, **histograms.TENSOR_METHODS, **pairwise.TENSOR_METHODS,
+    **differences.TENSOR_METHODS,
 }
+FUNCTIONS = {**nan_reductions.FUNCTIONS, **pairwise.FUNCTIONS, **differences.FUNCTIONS}
