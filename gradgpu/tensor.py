@@ -214,7 +214,8 @@ class Tensor(TensorConversions):
 
     def storage_offset(self) -> int:
         """Elements between the start of the memory this tensor views and its first element."""
-        base = self._data
+        # from the view base's array: a strided view made by CuPy has no .base of its own
+        base = self._data if self._base is None else self._base._data
         while getattr(base, "base", None) is not None:
             base = base.base
         offset = self.data_ptr() - _data_ptr(base)

@@ -302,3 +302,17 @@ def test_resolve_ops_are_identities_for_real_tensors(device):
     x = gradgpu.ones(2, device=device, requires_grad=True)
     assert x.resolve_conj() is x and gradgpu.resolve_neg(x) is x
     assert gradgpu.resolve_conj(x) is x and x.resolve_neg() is x
+
+
+def test_strided_views_stay_views_when_the_array_does_not_lead_back_to_its_buffer(monkeypatch):
+    # CuPy's as_strided builds its array from a memory pointer, with no .base: simulate that
+    # by making every array its own owner; diagonal, unfold and as_strided still alias x
+    import gradgpu.ops.shape.views as views
+
+    monkeypatch.setattr(views, "_buffer_owner", lambda a: a)
+    x = gradgpu.arange(12.0).reshape(3, 4)
+    for v in (x.diagonal(), x.unfold(1, 2, 2), x.as_strided((2, 2), (4, 1), 1)):
+        assert v._version_counter is x._version_counter and v._base is x
+    y = x[1:]  # a slice view: storage offsets count from the base's memory
+    assert y.storage_offset() == 4
+    assert y.as_strided((2,), (1,)).tolist() == [4.0, 5.0]

@@ -152,7 +152,7 @@ class Diagonal(Function):
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         ctx.args = (x._data.shape, offset, d1, d2)
-        return _as_view(Tensor._make(_diagonal_view(x._data, offset, d1, d2)), x)
+        return _as_view(Tensor._make(_diagonal_view(x._data, offset, d1, d2)), x, always=True)
 
     @staticmethod
     def backward(ctx, g):

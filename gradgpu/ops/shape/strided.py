@@ -26,11 +26,13 @@ def _root(arr):
     return root
 
 
-def _flat_storage(arr):
-    """(1-D view of the whole root buffer in arr's dtype, arr's offset in it in elements)."""
+def _flat_storage(arr, base_arr=None):
+    """(1-D view of the whole root buffer in arr's dtype, arr's offset in it in elements).
+    ``base_arr``: the array of the tensor's view base, where the search starts (a strided view
+    made by CuPy has no ``.base`` leading back to its buffer)."""
     from ...tensor import _data_ptr
 
-    root = _root(arr)
+    root = _root(arr if base_arr is None else base_arr)
     if root.flags.c_contiguous:
         flat = root.reshape(-1)
     elif root.flags.f_contiguous:
@@ -79,12 +81,12 @@ class AsStrided(Function):
     @staticmethod
     def forward(ctx, x, size, stride, offset):
         arr = x._data
-        flat, in_offset = _flat_storage(arr)
+        flat, in_offset = _flat_storage(arr, None if x._base is None else x._base._data)
         in_stride = tuple(s // arr.itemsize for s in arr.strides)
         ctx.geometry = (arr.shape, in_stride, in_offset, size, stride, offset)
         view = xp_of(x).lib.stride_tricks.as_strided(
             flat[offset:], size, tuple(s * arr.itemsize for s in stride))
-        return _as_view(Tensor._make(view), x)
+        return _as_view(Tensor._make(view), x, always=True)
 
     @staticmethod
     def backward(ctx, g):
@@ -127,7 +129,8 @@ def as_strided(input, size, stride, storage_offset=None) -> Tensor:
     if any(st < 0 for st in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")
-    flat, own_offset = _flat_storage(input._data)
+    flat, own_offset = _flat_storage(input._data,
+                                     None if input._base is None else input._base._data)
     offset = own_offset if storage_offset is None else int(storage_offset)
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")

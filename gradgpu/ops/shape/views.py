@@ -13,11 +13,14 @@ from ...autograd.function import Function
 from .._common import Tensor, backend_of, fused_ok, wrap_dim
 
 
-def _as_view(out, x):
+def _as_view(out, x, always: bool = False):
     """Make ``out`` a view of ``x`` (same version counter, remembered base) if it shares
     memory with it; a reshape that had to copy is a new tensor. (NumPy returns such a copy as a
-    view of a fresh buffer, so ``owndata`` cannot tell: compare the buffers' owners.)"""
-    if out._data is not x._data and _buffer_owner(out._data) is not _buffer_owner(x._data):
+    view of a fresh buffer, so ``owndata`` cannot tell: compare the buffers' owners.)
+    ``always``: ``out`` is known to alias ``x`` (a strided view: CuPy's ``as_strided`` builds
+    the array from a memory pointer with no ``.base``, so the owners cannot tell)."""
+    if not always and out._data is not x._data \
+            and _buffer_owner(out._data) is not _buffer_owner(x._data):
         return out
     out._version_counter = x._version_counter
     out._base = x if x._base is None else x._base

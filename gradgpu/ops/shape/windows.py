@@ -27,7 +27,7 @@ class Unfold(Function):
         strides = (arr.strides[:dim] + (arr.strides[dim] * step,) + arr.strides[dim + 1:]
                    + (arr.strides[dim],))
         view = xp_of(x).lib.stride_tricks.as_strided(arr, shape, strides)
-        return _as_view(Tensor._make(view), x)
+        return _as_view(Tensor._make(view), x, always=True)
 
     @staticmethod
     def backward(ctx, g):
