@@ -85,6 +85,7 @@ from .autograd.grad_mode import (  # noqa: E402
 globals().update(ops.public_functions())
 
 from . import linalg  # noqa: E402  - torch.linalg
+from . import distributions  # noqa: E402  - torch.distributions (uses the ops above)
 
 half, double, short, long = float16, float64, int16, int64
 float = float32  # noqa: A001 - torch.float
