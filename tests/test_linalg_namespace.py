@@ -233,3 +233,25 @@ def test_deprecated_aliases_warn_once(monkeypatch, name, call):
     first = out[0] if name == "cholesky" else out.Q[0]
     np.testing.assert_allclose(first.cpu().numpy(), [2.0, 0.0] if name == "cholesky"
                                else [1.0, 0.0])
+
+
+def test_solve_triangular_reads_one_triangle_broadcasts_and_solves_from_either_side():
+    rng = np.random.default_rng(0)
+    a = gradgpu.tensor(rng.standard_normal((2, 4, 4)) + 4 * np.eye(4), requires_grad=True)
+    b = gradgpu.tensor(rng.standard_normal((3, 1, 4, 2)), requires_grad=True)
+    c = gradgpu.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    x = gradgpu.linalg.solve_triangular(a, b, upper=True)
+    y = gradgpu.linalg.solve_triangular(a, c, upper=False, left=False, unitriangular=True)
+    (x.pow(2).sum() + y.sin().sum()).backward()
+    # PyTorch 2.13 on the same inputs
+    assert tuple(x.shape) == (3, 2, 4, 2)
+    np.testing.assert_allclose([x.sum().item(), y.sum().item()],
+                               [4.974793578266439, 8.799780965956922], rtol=1e-12)
+    np.testing.assert_allclose([a.grad.sum().item(), b.grad.sum().item(), c.grad.sum().item()],
+                               [-3.794565806174444, 2.5016742679413295, 1.5548273761784726],
+                               rtol=1e-12)
+    triangle = a.detach().triu()
+    np.testing.assert_allclose((triangle @ x).detach().numpy(),
+                               np.broadcast_to(b.detach().numpy(), (3, 2, 4, 2)), atol=1e-12)
+    with pytest.raises(RuntimeError, match="Incompatible shapes of A and B"):
+        gradgpu.linalg.solve_triangular(a, c, upper=True)

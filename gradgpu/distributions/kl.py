@@ -8,7 +8,6 @@ from functools import total_ordering
 import gradgpu
 
 from ..tensor import Tensor
-from ._linalg import solve_triangular
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
@@ -166,7 +165,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = (Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1)
                   - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1))
-    term2 = solve_triangular(Lq, Lp, upper=False).pow(2).sum((-2, -1))
+    term2 = gradgpu.linalg.solve_triangular(Lq, Lp, upper=False).pow(2).sum((-2, -1))
     term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - p.event_shape[0])
 

@@ -9,7 +9,6 @@ import gradgpu
 
 from ..tensor import Size, Tensor
 from . import constraints
-from ._linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import lazy_property, standard_normal
 
@@ -23,16 +22,17 @@ def _batch_mv(bmat: Tensor, bvec: Tensor) -> Tensor:
 
 def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
     """x^T (L L^T)^-1 x = |L^-1 x|^2, broadcast over batch dims."""
-    return solve_triangular(bL, bx.unsqueeze(-1), upper=False).squeeze(-1).pow(2).sum(-1)
+    solved = gradgpu.linalg.solve_triangular(bL, bx.unsqueeze(-1), upper=False)
+    return solved.squeeze(-1).pow(2).sum(-1)
 
 
 def _precision_to_scale_tril(P: Tensor) -> Tensor:
     """L with L L^T = P^-1, without inverting P: flip P, factor, flip back (an upper factor
     of P whose inverse transpose is L)."""
-    Lf = cholesky(gradgpu.flip(P, (-2, -1)))
+    Lf = gradgpu.linalg.cholesky(gradgpu.flip(P, (-2, -1)))
     L_inv = gradgpu.flip(Lf, (-2, -1)).mT
     eye = gradgpu.eye(P.shape[-1], dtype=P.dtype, device=P.device)
-    return solve_triangular(L_inv, eye, upper=False)
+    return gradgpu.linalg.solve_triangular(L_inv, eye, upper=False)
 
 
 class MultivariateNormal(Distribution):
@@ -69,7 +69,7 @@ class MultivariateNormal(Distribution):
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril
         elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
+            self._unbroadcasted_scale_tril = gradgpu.linalg.cholesky(covariance_matrix)
         else:
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
@@ -104,7 +104,7 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self) -> Tensor:
         L = self._unbroadcasted_scale_tril
         eye = gradgpu.eye(self._event_shape[0], dtype=self.loc.dtype, device=self.loc.device)
-        L_inv = solve_triangular(L, eye, upper=False)
+        L_inv = gradgpu.linalg.solve_triangular(L, eye, upper=False)
         return gradgpu.matmul(L_inv.mT, L_inv).expand(self._matrix_shape())
 
     @property

@@ -31,9 +31,10 @@ from ..ops.linalg_spectral import (
     svd,
     svdvals,
 )
+from ..ops.linalg_triangular import solve_triangular
 
 __all__ = [
     "LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
     "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-    "solve", "svd", "svdvals", "vecdot", "vector_norm",
+    "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]
