@@ -7,7 +7,17 @@ each back to its input's shape (and dtype), for every op alike.
 
 from __future__ import annotations
 
-from . import arithmetic, compare, selection, unary
+from . import (
+    arithmetic,
+    compare,
+    gamma_math,
+    math_extra,
+    math_predicates,
+    selection,
+    special_math,
+    trig_extra,
+    unary,
+)
 from .arithmetic import (
     Add,
     Div,
@@ -147,6 +157,10 @@ __all__ = [
 
 TENSOR_METHODS = {
     **arithmetic.TENSOR_METHODS, **unary.TENSOR_METHODS, **selection.TENSOR_METHODS,
-    **compare.TENSOR_METHODS,
+    **compare.TENSOR_METHODS, **math_extra.TENSOR_METHODS, **math_predicates.TENSOR_METHODS,
+    **special_math.TENSOR_METHODS, **gamma_math.TENSOR_METHODS, **trig_extra.TENSOR_METHODS,
 }
-FUNCTIONS = {**arithmetic.FUNCTIONS, **selection.FUNCTIONS}
+FUNCTIONS = {
+    **arithmetic.FUNCTIONS, **selection.FUNCTIONS, **math_extra.FUNCTIONS,
+    **math_predicates.FUNCTIONS, **special_math.FUNCTIONS, **gamma_math.FUNCTIONS,
+}
