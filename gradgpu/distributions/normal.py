@@ -10,7 +10,7 @@ import gradgpu
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import LOG_SQRT_2PI, broadcast_all, erfinv, standard_normal
+from .utils import LOG_SQRT_2PI, broadcast_all, standard_normal
 
 __all__ = ["Normal"]
 
@@ -73,7 +73,7 @@ class Normal(Distribution):
 
     def icdf(self, value: Tensor) -> Tensor:
         """loc + scale sqrt(2) erfinv(2 p - 1)."""
-        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * gradgpu.erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self) -> Tensor:
         """0.5 + 0.5 log(2 pi) + log(scale)."""

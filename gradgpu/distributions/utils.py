@@ -70,39 +70,6 @@ def uniform(shape, dtype, device, low: float = 0.0, high: float = 1.0) -> Tensor
 
 LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
-# Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011): single-precision
-# polynomials in w = -log(1 - y^2), central (w < 5) and tail branches, highest degree first.
-_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
-                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-                0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
-
-
-def _horner(coefficients, w: Tensor) -> Tensor:
-    p = coefficients[0]
-    for c in coefficients[1:]:
-        p = c + p * w
-    return p
-
-
-def erfinv(y: Tensor) -> Tensor:
-    """x with erf(x) = y on [-1, 1]: Giles' approximation refined by three Newton steps
-    x -= (erf(x) - y) sqrt(pi)/2 exp(x^2), all in differentiable ops, so dx/dy converges to
-    sqrt(pi)/2 exp(x^2) (and higher derivatives to theirs); +-inf at y = +-1."""
-    edge = y.abs() == 1
-    ys = gradgpu.where(edge, 0.0, y)  # keep inf/nan out of the refinement (and its gradient)
-    w = -gradgpu.log1p(-ys * ys)
-    central = _horner(_ERFINV_CENTRAL, w - 2.5)
-    # clamp: sqrt's infinite slope at w = 0 would turn the masked-out branch's zero grad to nan
-    tail = _horner(_ERFINV_TAIL, gradgpu.sqrt(w.clamp(min=5.0)) - 3)
-    x = gradgpu.where(w < 5, central, tail) * ys
-    half_sqrt_pi = math.sqrt(math.pi) / 2
-    for _ in range(3):
-        x = x - (gradgpu.erf(x) - ys) * half_sqrt_pi * gradgpu.exp(x * x)
-    inf = gradgpu.full_like(x, float("inf"))
-    return gradgpu.where(edge, gradgpu.where(y > 0, inf, -inf), x)
-
-
 class lazy_property:
     """A property computed on first access and then stored on the instance (so a distribution
     built from ``probs`` computes ``logits`` only when asked)."""
