@@ -307,3 +307,13 @@ def test_mean_of_an_empty_slice_is_nan_without_a_warning():
     assert np.isnan(gradgpu.ones(0).mean().item())
     assert np.isnan(gradgpu.ones(2, 0).mean(1).numpy()).all()
     assert gradgpu.ones(0, 3).mean(1).shape == (0,)
+
+
+def test_float_sums_give_ieee_results_without_numpy_warnings():
+    # warnings are errors in the test run: inf + -inf and a float16 overflow must stay silent,
+    # as PyTorch's (and the GPU's) sums are
+    assert gradgpu.tensor([float("inf"), -float("inf")]).sum().isnan().item()
+    assert gradgpu.tensor([60000.0, 60000.0], dtype=gradgpu.float16).sum().isinf().item()
+    x = gradgpu.tensor([float("inf"), 1.0], requires_grad=True)
+    (x * gradgpu.tensor([0.0, 2.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0]
