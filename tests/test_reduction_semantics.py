@@ -314,6 +314,6 @@ def test_float_sums_give_ieee_results_without_numpy_warnings():
     # as PyTorch's (and the GPU's) sums are
     assert gradgpu.tensor([float("inf"), -float("inf")]).sum().isnan().item()
     assert gradgpu.tensor([60000.0, 60000.0], dtype=gradgpu.float16).sum().isinf().item()
-    x = gradgpu.tensor([float("inf"), 1.0], requires_grad=True)
-    (x * gradgpu.tensor([0.0, 2.0])).sum().backward()
-    assert x.grad.tolist() == [0.0, 2.0]
+    x = gradgpu.tensor([float("inf"), -float("inf")], requires_grad=True)
+    x.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
