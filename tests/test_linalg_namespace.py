@@ -255,3 +255,66 @@ def test_solve_triangular_reads_one_triangle_broadcasts_and_solves_from_either_s
                                np.broadcast_to(b.detach().numpy(), (3, 2, 4, 2)), atol=1e-12)
     with pytest.raises(RuntimeError, match="Incompatible shapes of A and B"):
         gradgpu.linalg.solve_triangular(a, c, upper=True)
+
+
+# ---- review regressions (values from PyTorch 2.13) ---------------------------------------------
+def test_det_gradient_of_singular_matrices_is_the_cofactor_matrix(device):
+    # PyTorch's create_graph path (SVD): the adjugate transposed, not a LinAlgError
+    A = _t([[[1.0, 2.0], [3.0, 6.0]], [[2.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [3.0, 5.0]]],
+           device, requires_grad=True)
+    (g,) = gradgpu.autograd.grad(LA.det(A).sum(), A)
+    expected = [[[6.0, -3.0], [-2.0, 1.0]], [[0.0, 0.0], [0.0, 2.0]], [[5.0, -3.0], [-2.0, 1.0]]]
+    np.testing.assert_allclose(g.cpu().numpy(), expected, atol=1e-12)
+    Z = _t(np.zeros((3, 3)), device, requires_grad=True)
+    (g,) = gradgpu.autograd.grad(LA.det(Z), Z)
+    assert np.array_equal(g.cpu().numpy(), np.zeros((3, 3)))
+
+
+def test_rank_tolerance_nonpositive_atol_keeps_default_rtol(device):
+    # PyTorch: rtol defaults to eps * max(m, n) unless atol > 0
+    A = gradgpu.diag(_t([1.0, 1e-17, 1.0], device))
+    assert LA.matrix_rank(A, atol=0.0).item() == 2
+    assert LA.matrix_rank(A, atol=-1.0).item() == 2
+    assert LA.matrix_rank(A, atol=1e-20).item() == 3
+    assert LA.pinv(A, atol=0.0).cpu().numpy()[1, 1] == 0.0
+    batch = gradgpu.stack([A, A])
+    assert LA.matrix_rank(batch, atol=_t([0.0, 0.5], device)).tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_solve_triangular_zero_diagonal_gives_inf_not_an_error(device, upper):
+    # PyTorch's trsm divides by the zero pivot: inf (and nan after it) instead of an error
+    A = _t([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 2.0]], device)
+    A = A.mT if upper else A
+    B = _t([[1.0], [1.0], [1.0]], device)
+    X = LA.solve_triangular(A, B, upper=upper).cpu().numpy()
+    expected = [[1.0], [math.nan], [math.nan]] if not upper else [[-math.inf], [math.inf], [0.5]]
+    np.testing.assert_array_equal(X, expected)
+
+
+def test_negative_order_vector_norm_has_zero_gradient_where_an_entry_is_zero(device):
+    # PyTorch masks the gradient where the norm is 0 (here: where some |x| is 0)
+    x = _t([[0.0, 1.0], [2.0, 3.0]], device, requires_grad=True)
+    y = LA.vector_norm(x, -1.5, dim=-1)
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), [0.0, 1.4969], atol=1e-4)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [[0.0, 0.0], [0.484655, 0.175875]],
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [LA.svdvals, LA.svd, LA.pinv, LA.matrix_rank,
+                                lambda a: LA.matrix_norm(a, 2)])
+def test_svd_of_nan_raises_pytorchs_linalg_error(fn):
+    # NumPy raises its own LinAlgError (a ValueError); PyTorch's is a RuntimeError
+    with pytest.raises(LA.LinAlgError, match=r"^linalg.svd: The algorithm failed to converge "
+                                             r"because the input matrix contained non-finite "
+                                             r"values.$"):
+        fn(_t([[math.nan, 0.0], [0.0, 1.0]], "cpu"))
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (2, 3)])
+def test_solve_right_side_takes_no_vectors(b_shape):
+    A = gradgpu.eye(3, dtype=gradgpu.float64).expand(2, 3, 3)
+    with pytest.raises(RuntimeError, match=r"^linalg.solve: Incompatible shapes of A and B for "
+                                           r"the equation XA = B \(3x3 and 3x1\)$"):
+        LA.solve(A, gradgpu.ones(*b_shape, dtype=gradgpu.float64), left=False)

@@ -81,15 +81,26 @@ class Categorical(Distribution):
         return self.mean
 
     def sample(self, sample_shape=()) -> Tensor:
-        """int64 indices of shape sample_shape + batch_shape, by inverting the CDF (composed
-        of tensor ops: no host sync, same draws on both backends' generators)."""
-        shape = self._extended_shape(sample_shape)
+        """int64 indices of shape sample_shape + batch_shape, by inverting the CDF with a
+        binary search (composed of tensor ops: no host sync, same draws on both backends'
+        generators; O(log K) work and no (samples, batch, K) intermediate per draw)."""
+        shape = tuple(self._extended_shape(sample_shape))
         with gradgpu.no_grad():
             cdf = self.probs.cumsum(-1)
-            u = uniform(tuple(shape) + (1,), dtype=cdf.dtype, device=cdf.device)
+            u = uniform(shape, dtype=cdf.dtype, device=cdf.device)
             # scale u by the total so rounding in the cumsum cannot push it past the end
-            below = (u * cdf[..., -1:] >= cdf).to(gradgpu.int64)
-            return below.sum(-1).clamp(max=self._num_events - 1)
+            u = u * cdf[..., -1]
+            n_sample, n_batch = len(shape) - len(self._batch_shape), len(self._batch_shape)
+            if n_batch:  # one search row per batch index: the draws go to the last dim
+                u = u.permute(tuple(range(n_sample, n_sample + n_batch))
+                              + tuple(range(n_sample))).reshape(tuple(self._batch_shape)
+                                                                + (-1,))
+            # the number of cdf entries <= u: the first index whose cdf exceeds u
+            index = gradgpu.searchsorted(cdf, u, right=True).clamp(max=self._num_events - 1)
+            if n_batch:
+                index = index.reshape(tuple(self._batch_shape) + shape[:n_sample]).permute(
+                    tuple(range(n_batch, n_batch + n_sample)) + tuple(range(n_batch)))
+            return index.reshape(shape)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

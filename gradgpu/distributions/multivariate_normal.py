@@ -21,9 +21,34 @@ def _batch_mv(bmat: Tensor, bvec: Tensor) -> Tensor:
 
 
 def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
-    """x^T (L L^T)^-1 x = |L^-1 x|^2, broadcast over batch dims."""
-    solved = gradgpu.linalg.solve_triangular(bL, bx.unsqueeze(-1), upper=False)
-    return solved.squeeze(-1).pow(2).sum(-1)
+    """x^T (L L^T)^-1 x = |L^-1 x|^2, broadcast over batch dims (bx's batch shape ends with
+    one that bL's broadcasts to). As PyTorch's: the vectors sharing one L become the columns of
+    one solve, so L is neither expanded nor factored per sample (O(n^2) per vector)."""
+    n = bx.shape[-1]
+    bx_batch_shape = tuple(bx.shape[:-1])
+    bL_batch_dims = bL.dim() - 2
+    outer_batch_dims = len(bx_batch_shape) - bL_batch_dims
+    old_batch_dims = outer_batch_dims + bL_batch_dims
+    new_batch_dims = outer_batch_dims + 2 * bL_batch_dims
+    # split each of bx's batch dims under bL's into (sx // sL, sL)
+    bx_new_shape = bx_batch_shape[:outer_batch_dims]
+    for sL, sx in zip(bL.shape[:-2], bx_batch_shape[outer_batch_dims:]):
+        bx_new_shape += (sx // sL, sL)
+    bx = bx.reshape(bx_new_shape + (n,))
+    # move the dims that share an L to the front: (..., bL batch, n)
+    permute_dims = (list(range(outer_batch_dims))
+                    + list(range(outer_batch_dims, new_batch_dims, 2))
+                    + list(range(outer_batch_dims + 1, new_batch_dims, 2)) + [new_batch_dims])
+    bx = bx.permute(permute_dims)
+    flat_L = bL.reshape(-1, n, n)  # (b, n, n)
+    flat_x = bx.reshape(-1, flat_L.shape[0], n)  # (c, b, n)
+    flat_x_swap = flat_x.permute(1, 2, 0)  # (b, n, c)
+    M_swap = gradgpu.linalg.solve_triangular(flat_L, flat_x_swap, upper=False).pow(2).sum(-2)
+    permuted_M = M_swap.t().reshape(tuple(bx.shape[:-1]))
+    permute_inv_dims = list(range(outer_batch_dims))
+    for i in range(bL_batch_dims):
+        permute_inv_dims += [outer_batch_dims + i, old_batch_dims + i]
+    return permuted_M.permute(permute_inv_dims).reshape(bx_batch_shape)
 
 
 def _precision_to_scale_tril(P: Tensor) -> Tensor:

@@ -147,7 +147,9 @@ class Inv(Function):
 
 
 class Det(Function):
-    """d = det(A);  dA = g d A^-T  (A^-1 raises LinAlgError where A is singular)"""
+    """d = det(A);  dA = g adj(A)^T = g d A^-T, or, where some A is singular,
+    g det(U) det(Vh) U diag(prod_{j != i} S_j) Vh  (A = U diag(S) Vh: PyTorch's formula
+    under create_graph; its first-order path gives 0 for an exactly singular A)"""
 
     @staticmethod
     def forward(ctx, A):
@@ -158,7 +160,24 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         A, d = ctx.saved_tensors
-        return _mat(g * d) * inv(A).mT
+        try:
+            return _mat(g * d) * inv(A).mT
+        except LinAlgError:
+            return _det_backward_svd(g, A)
+
+
+def _det_backward_svd(g, A):
+    """The cofactor matrix times g by SVD: defined for singular A too."""
+    from .linalg_spectral import svd  # linalg_spectral imports this module
+    from .reduction import prod
+
+    U, S, Vh = svd(A)
+    xp, k = xp_of(A), S.shape[-1]
+    # det(U) det(Vh) = ±1: a constant
+    sign = Tensor._make(xp.linalg.det(U._data) * xp.linalg.det(Vh._data))
+    others = where(Tensor._make(xp.eye(k, dtype=bool)), 1.0, unsqueeze(S, -2))
+    D = unsqueeze(g * sign, -1) * prod(others, -1)  # D_i = g sign prod_{j != i} S_j
+    return (U * unsqueeze(D, -2)) @ Vh
 
 
 class Slogdet(Function):
@@ -241,11 +260,14 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
                            f"{_scalar_name(A)} and B of type {_scalar_name(B)} instead")
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return solve(A.mT, B.mT).mT
     n = A._data.shape[-1]
     vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1
                                    and B._data.shape == A._data.shape[:-1])
+    if not left:  # X A = B  <=>  A^T X^T = B^T (B a batch of matrices only, as PyTorch's)
+        if vector:
+            raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation XA = B "
+                               f"({n}x{n} and {B._data.shape[-1]}x1)")
+        return solve(A.mT, B.mT).mT
     Bm = unsqueeze(B, -1) if vector else B
     if Bm._data.ndim < 2 or Bm._data.shape[-2] != n:
         rows, cols = (Bm._data.shape[-2:] if Bm._data.ndim >= 2 else (Bm._data.shape[0], 1))

@@ -69,8 +69,18 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if dims is None and keepdim and nd:
         dims = tuple(range(nd))
     if ord < 0 and ord != -math.inf:
-        return _pow(_sum(_pow(_abs(x), float(ord)), dims, keepdim), 1.0 / ord)
+        return _negative_norm(x, float(ord), dims, keepdim)
     return _pnorm(x, ord, dims, keepdim)
+
+
+def _negative_norm(x: Tensor, ord: float, dims, keepdim: bool) -> Tensor:
+    """(sum |x|^ord)^(1/ord) for ord < 0: 0 where some |x| is 0 (|x|^ord = inf), with a zero
+    gradient there, as PyTorch's (not 0 * inf = nan)."""
+    a = _abs(x)
+    zero = _sum(_pow(a.detach(), ord), dims, True) == math.inf
+    a = where(zero, 1.0, a)
+    out = _pow(_sum(_pow(a, ord), dims, keepdim), 1.0 / ord)
+    return where(zero.reshape(tuple(out.shape)), 0.0, out)
 
 
 _MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)

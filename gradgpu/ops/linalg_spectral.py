@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ._common import Tensor, xp_of
-from .linalg_inverse import check_matrix, check_square, solve
+from .linalg_inverse import LinAlgError, check_matrix, check_square, solve
 from .shape import cat, diagonal, narrow, tril, unsqueeze
 from .shape.reorder import diag_embed
 
@@ -79,6 +81,16 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
 
 
 # ---- svd -------------------------------------------------------------------------------------
+def svd_array(xp, a, **options):
+    """xp.linalg.svd, with LAPACK's failure (NaN input on the host) as PyTorch's LinAlgError
+    instead of NumPy's (a ValueError)."""
+    try:
+        return xp.linalg.svd(a, **options)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.") from None
+
+
 class SVD(Function):
     """A = U diag(S) Vh;  dA by PyTorch's svd_backward (real case): with k = min(m, n),
     J = (skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS),  skew(X) = X - X^T,
@@ -87,7 +99,7 @@ class SVD(Function):
     @staticmethod
     def forward(ctx, A, full_matrices):
         ctx.set_materialize_grads(False)
-        u, s, vh = xp_of(A).linalg.svd(A._data, full_matrices=full_matrices)
+        u, s, vh = svd_array(xp_of(A), A._data, full_matrices=full_matrices)
         u, s, vh = Tensor._make(u), Tensor._make(s), Tensor._make(vh)
         ctx.full = full_matrices
         ctx.save_for_backward(u, s, vh)
@@ -146,7 +158,7 @@ def svdvals(A: Tensor) -> Tensor:
     """Singular values (descending); dA = U diag(gS) Vh."""
     check_matrix(A, "linalg.svdvals")
     if not _tracking(A):
-        return Tensor._make(xp_of(A).linalg.svd(A._data, compute_uv=False))
+        return Tensor._make(svd_array(xp_of(A), A._data, compute_uv=False))
     return SVD.apply(A, False)[1]
 
 
@@ -223,7 +235,7 @@ class Pinv(Function):
     @staticmethod
     def forward(ctx, A, atol, rtol):
         xp, a = xp_of(A), A._data
-        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        u, s, vh = svd_array(xp, a, full_matrices=False)
         tol = _tolerance(xp, s, atol, rtol, a.shape)
         keep = s > tol
         s_inv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
@@ -247,10 +259,11 @@ class Pinv(Function):
 
 def _tolerance(xp, s, atol, rtol, shape):
     """max(atol, rtol * S_max) per matrix (PyTorch's rule: rtol defaults to eps * max(m, n)
-    when atol and rtol are both None, else to 0)."""
+    where atol is None or <= 0, else to 0)."""
     dt = s.dtype
     if rtol is None:
-        rtol = xp.finfo(dt).eps * max(shape[-2:]) if atol is None else 0.0
+        default = xp.asarray(xp.finfo(dt).eps * max(shape[-2:]), dtype=dt)
+        rtol = default if atol is None else xp.where(_as_array(xp, atol, dt) > 0, 0, default)
     smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dt)
     tol = _as_array(xp, rtol, dt) * smax
     return xp.maximum(tol, _as_array(xp, 0.0 if atol is None else atol, dt))
@@ -258,6 +271,8 @@ def _tolerance(xp, s, atol, rtol, shape):
 
 def _as_array(xp, x, dt):
     """A number or a tensor's array (with a trailing dim to broadcast against S)."""
+    if isinstance(x, xp.ndarray):  # already shaped (the default rtol)
+        return x.astype(dt)
     if isinstance(x, Tensor):
         return x._data.astype(dt)[..., None]
     return xp.asarray(x, dtype=dt)
@@ -277,7 +292,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False,
     if tol is not None:
         atol, rtol = tol, 0.0
     xp, a = xp_of(A), A._data
-    s = xp.linalg.svd(a, compute_uv=False)
+    s = svd_array(xp, a, compute_uv=False)
     tol_ = _tolerance(xp, s, atol, rtol, a.shape)
     return Tensor._make((s > tol_).sum(axis=-1).astype("int64"))
 

@@ -3,6 +3,8 @@ gradients written in differentiable ops (create_graph works)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.function import Function
 from ._common import Tensor, same_device, xp_of
 from .linalg_inverse import check_float, check_matrix, check_square
@@ -16,9 +18,14 @@ class SolveTriangular(Function):
 
     @staticmethod
     def forward(ctx, A, B, upper):
-        # a general LU solve: both backends have it, and on a triangular matrix it is exact to
-        # the same rounding as a triangular solve (no pivoting happens below the diagonal)
-        X = Tensor._make(xp_of(A).linalg.solve(A._data, B._data))
+        # a general LU solve: both backends have it (NumPy and CuPy have no triangular solve in
+        # their linalg namespaces); its result agrees with a triangular solve's to rounding
+        xp = xp_of(A)
+        try:
+            x = xp.linalg.solve(A._data, B._data)
+        except np.linalg.LinAlgError:  # a zero on the diagonal: inf/nan, as PyTorch's trsm
+            x = _substitute(xp, A._data, B._data, upper)
+        X = Tensor._make(x)
         ctx.upper = upper
         ctx.save_for_backward(A, X)
         return X
@@ -32,6 +39,19 @@ class SolveTriangular(Function):
             gA = -(gB @ X.mT)
             gA = triu(gA) if ctx.upper else tril(gA)
         return gA, gB, None
+
+
+def _substitute(xp, a, b, upper: bool):
+    """Forward (lower) or back (upper) substitution, one row of X per step over the batch;
+    used only for singular A, where LU raises (the zero pivot gives inf/nan, no warning)."""
+    n = a.shape[-1]
+    x = xp.zeros(b.shape, dtype=b.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            known = slice(i + 1, n) if upper else slice(0, i)
+            r = b[..., i, :] - (a[..., i:i + 1, known] @ x[..., known, :])[..., 0, :]
+            x[..., i, :] = r / a[..., i, i:i + 1]
+    return x
 
 
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,

@@ -142,3 +142,20 @@ def test_one_hot_categorical_matches_pytorch(device):
     s = d.sample((50,))
     assert s.shape == (50, 2, 3) and bool(d.support.check(s).all())
     assert float(s[:, 1, 0].sum()) == 0.0  # zero probability
+
+
+def test_categorical_sample_memory_does_not_scale_with_samples_times_categories():
+    # inverting the CDF by binary search: O(samples * batch) memory, as torch.multinomial,
+    # not a (samples, batch, K) comparison (here 16M elements, 134 MB as int64)
+    import tracemalloc
+
+    d = Categorical(gradgpu.ones(4, 2**16, dtype=gradgpu.float64))
+    tracemalloc.start()
+    try:
+        s = d.sample((64,))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert tuple(s.shape) == (64, 4) and s.dtype == gradgpu.int64
+    assert 0 <= int(s.min()) and int(s.max()) < 2**16
+    assert peak < 20 * 2**20

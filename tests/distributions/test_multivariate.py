@@ -132,3 +132,25 @@ def test_independent_errors():
     with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= "
                                          r"len\(base_distribution.batch_shape\), actual 1 vs 0"):
         Independent(Normal(0.0, 1.0), 1)
+
+
+def test_log_prob_solves_all_samples_of_one_factor_at_once(device, monkeypatch):
+    # one triangular solve with the samples as columns, as PyTorch's _batch_mahalanobis: no
+    # per-sample copy (or factorization) of L, whose gradient would be O(N n^2) memory
+    L = t64([[[1.0, 0.0, 0.0], [0.5, 2.0, 0.0], [0.1, 0.2, 1.0]],
+             [[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]]], device, requires_grad=True)
+    d = MultivariateNormal(t64(LOC, device), scale_tril=L)
+    shapes = []
+    solve = gradgpu.linalg.solve_triangular
+
+    def recording(A, B, **kw):
+        shapes.append((tuple(A.shape), tuple(B.shape)))
+        return solve(A, B, **kw)
+
+    monkeypatch.setattr(gradgpu.linalg, "solve_triangular", recording)
+    x = t64([[[0.0, 1.0, 2.0]], [[1.0, 1.0, 1.0]], [[-1.0, 0.0, 0.5]]], device)
+    lp = d.log_prob(x)  # value (3, 1, 3) against batch (2,): samples x batch = (3, 2)
+    # torch.distributions.MultivariateNormal(LOC, scale_tril=L).log_prob(x)
+    close(lp, [[-4.906387780174, -4.322462780174], [-4.068387780174, -4.722462780174],
+               [-4.152887780174, -3.772462780174]])
+    assert shapes == [((2, 3, 3), (2, 3, 3))]
