@@ -94,6 +94,17 @@ def test_multi_and_multilabel_margin_float32_values(device):
     np.testing.assert_allclose(_np(mlm), [0.0, 2.1666667461395264], rtol=1e-6)
 
 
+def test_soft_margin_result_has_the_input_dtype_whatever_the_target_dtype(device):
+    # PyTorch 2.13: float32 input with a float64 target gives a float32 loss (and gradient)
+    x = _t([0.5, -1.0], device, dtype=gradgpu.float32, requires_grad=True)
+    loss = F.soft_margin_loss(x, _t([1.0, 1.0], device), reduction="none")
+    assert loss.dtype == gradgpu.float32
+    np.testing.assert_allclose(_np(loss), [0.474077, 1.313262], rtol=1e-6)
+    loss.sum().backward()
+    assert x.grad.dtype == gradgpu.float32
+    np.testing.assert_allclose(_np(x.grad), [-0.377541, -0.731059], rtol=1e-5)
+
+
 def test_soft_margin_overflows_to_inf_as_pytorch(device):
     x = _t([100.0, -100.0, 0.0], device, dtype=gradgpu.float32)
     loss = F.soft_margin_loss(x, _t([-1.0, -1.0, 1.0], device, dtype=gradgpu.float32),

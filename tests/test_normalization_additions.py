@@ -76,6 +76,19 @@ def test_rms_norm_result_has_the_input_dtype_whatever_the_weights(device):
     np.testing.assert_allclose(_np(y), want, rtol=1e-5)
 
 
+def test_rms_norm_float16_scales_by_the_weight_before_rounding(device):
+    # PyTorch 2.13 multiplies by the weight in float32 and rounds once; rounding the normalized
+    # values to float16 first gave 0.281982421875 for the last element
+    x = _t([[0.1300048828125, -0.1300048828125, 0.64013671875, 0.0999755859375]], device,
+           dtype=np.float16)
+    w = _t([-0.5400390625, 0.360107421875, 1.2998046875, 0.9501953125], device, dtype=np.float16)
+    y = F.rms_norm(x, (4,), w)
+    assert y.dtype == gradgpu.float16
+    np.testing.assert_array_equal(
+        _np(y), np.array([[-0.20849609375, -0.1390380859375, 2.470703125, 0.2822265625]],
+                         dtype=np.float16))
+
+
 def test_group_norm_float16_computes_statistics_in_float32(device):
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((2, 4, 3)) * 0.01 + 30).astype(np.float16)

@@ -94,6 +94,20 @@ def test_lp_pool_follows_pytorch_formula():
     assert F.lp_pool1d(x, -math.inf, 2).tolist() == [[[1.0, 3.0]]]
 
 
+def test_lp_pool_gradient_is_zero_on_windows_that_sum_to_zero(device):
+    # a window of zeros (as after a ReLU): PyTorch's gradient there is 0; it was NaN here,
+    # with "invalid value encountered in multiply" from inf * 0
+    x = gradgpu.tensor([[[0.0, 0.0, 1.0, 2.0, 0.0, -0.0]]], device=device, requires_grad=True)
+    y = F.lp_pool1d(x, 2, 2)
+    np.testing.assert_allclose(y.detach().cpu().numpy().ravel(), [0.0, 5 ** 0.5, 0.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy().ravel(),
+                               [0.0, 0.0, 0.4472135954999579, 0.8944271909999159, 0.0, 0.0])
+    x.grad = None
+    F.lp_pool2d(x.reshape(1, 2, 3), 3, (1, 2), 1).sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy().ravel(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+
+
 def test_shuffles_match_pytorch(device):
     got = F.pixel_shuffle(gradgpu.arange(8.0, device=device).reshape(1, 8, 1, 1), 2)
     assert got.shape == (1, 2, 2, 2) and got.cpu().numpy().ravel().tolist() == list(range(8))

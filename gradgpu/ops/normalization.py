@@ -199,12 +199,10 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):
         x = input if compute == in_dtype else input.to(compute)
         dims = tuple(range(nd - k, nd))
         out = x * rsqrt(_mean(x * x, dims, keepdim=True) + eps)
-        if compute != in_dtype:
-            out = out.to(in_dtype)
     if weight is not None:
-        out = out * weight
-        if out.dtype != in_dtype:  # PyTorch returns the input's dtype whatever the weight's
-            out = out.to(in_dtype)
+        out = out * weight  # before rounding float16 back: PyTorch rounds once, after this
+    if out.dtype != in_dtype:  # PyTorch returns the input's dtype whatever the weight's
+        out = out.to(in_dtype)
     return out
 
 

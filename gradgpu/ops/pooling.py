@@ -17,7 +17,6 @@ import operator
 
 from . import elementwise as ew
 from ._common import Tensor, check_tensor, xp_of
-from .activation import relu
 from .conv import (
     AvgPool2d,
     MaxPool2d,
@@ -326,8 +325,12 @@ def adaptive_avg_pool3d(input, output_size):
 
 # ---- power-average pooling ------------------------------------------------------------------
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, max_pool, avg_pool, op):
-    """y = (sum over the window of x^p)^(1/p), PyTorch's formula: sign(a) * relu(|a|) * K
-    with a = avg_pool(x^p), then ^(1/p); p = +-inf: max of |x| (min of |x| for -inf)."""
+    """y = (sum over the window of x^p)^(1/p), PyTorch's values: (avg_pool(x^p) * K)^(1/p);
+    p = +-inf: max of |x| (min of |x| for -inf).
+
+    Gradient 0 where a window's sum is 0 (PyTorch's sign(a) * relu(|a|) masks the infinite
+    derivative of ^(1/p) there): the zero sums are replaced by 1 before the power, so no
+    inf * 0 is ever formed (a window of zeros, as after a ReLU, is common)."""
     check_tensor(input, op)
     if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
         if norm_type > 0:
@@ -335,7 +338,9 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, max_pool, avg_
         return -max_pool(-ew.abs(input), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     size = math.prod(_ints(kernel_size, n, "kernel_size", op))
-    return ((out.sign() * relu(out.abs())) * size).pow(1.0 / norm_type)
+    zero = out.detach() == 0
+    at_zero = 0.0 if norm_type > 0 else math.inf  # 0^(1/p)
+    return ew.where(zero, at_zero, ew.where(zero, 1.0, out * size).pow(1.0 / norm_type))
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):

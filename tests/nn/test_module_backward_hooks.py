@@ -147,9 +147,31 @@ def test_outputs_keep_their_values_and_in_place_edits_are_still_caught():
     y = m(x)
     np.testing.assert_allclose(y.detach().numpy(), 1 / (1 + np.exp(-np.array([0.0, 1.0]))),
                                rtol=1e-6)
-    y.mul_(2)  # writes the memory sigmoid saved: the alias shares its version counter
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        y.sum().backward()
+    # the output is a view of the module's own output (as PyTorch's): writing it in place
+    # raises at once (PyTorch: "Output 0 of BackwardHookFunction is a view and is being
+    # modified inplace")
+    with pytest.raises(RuntimeError, match="in-place modification of a view"):
+        y.mul_(2)
+    assert y._version == 0  # refused before writing
+    y.sum().backward()  # the graph is intact
+    np.testing.assert_allclose(x.grad.numpy(), [0.25, 0.19661193], rtol=1e-6)
+
+
+def test_in_place_module_on_a_hooked_input_raises_instead_of_a_wrong_gradient():
+    # h = 2x; relu_(h) inside a hooked module; loss = sum(relu(h) + h * x). Without the raise,
+    # h's values became relu(2x) while its history still said 2x: x.grad was [6, -2, 10]
+    # (PyTorch without hooks: [6, 0, 10]; with hooks it raises, as here).
+    m = nn.ReLU(inplace=True)
+    m.register_full_backward_hook(lambda mod, gi, go: None)
+    x = gradgpu.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    h = x * 2
+    with pytest.raises(RuntimeError, match="in-place modification of a view"):
+        m(h)
+    np.testing.assert_array_equal(h.detach().numpy(), [2.0, -2.0, 4.0])  # left unwritten
+    unhooked = nn.ReLU(inplace=True)
+    h = x * 2
+    (unhooked(h) + h * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 0.0, 10.0])
 
 
 def test_non_tensor_output_warns_and_deprecated_hook_is_refused():

@@ -16,6 +16,7 @@ import warnings
 
 from ...autograd import grad_mode
 from ...autograd.function import Function
+from ...ops.shape.views import _as_view
 from ...tensor import Tensor
 
 __all__ = []
@@ -23,6 +24,15 @@ __all__ = []
 
 class _HookIdentity(Function):
     """y_i = x_i (aliases of the arguments);  dx = on_backward(dy), which runs the hooks"""
+
+    @classmethod
+    def wrap(cls, on_backward, tensors) -> tuple:
+        """The aliases, each a view of its tensor (PyTorch's BackwardHookFunction outputs are
+        views): an in-place op on one (``nn.ReLU(inplace=True)`` on a hooked module's input, or
+        on its output) then raises, as in PyTorch, instead of rewriting the values of a tensor
+        whose recorded history the write bypasses (a silently wrong gradient)."""
+        return tuple(alias if alias is t else _as_view(alias, t, always=True)
+                     for alias, t in zip(cls.apply(on_backward, *tensors), tensors))
 
     @staticmethod
     def forward(ctx, on_backward, *tensors):
@@ -63,7 +73,7 @@ class _CallHooks:
         if not grad_mode.is_grad_enabled() or not any(args[i].requires_grad for i in positions):
             return args
         self.input_positions = positions
-        wrapped = _HookIdentity.apply(self._on_input_grads, *(args[i] for i in positions))
+        wrapped = _HookIdentity.wrap(self._on_input_grads, [args[i] for i in positions])
         args = list(args)
         for pos, t in zip(positions, wrapped):
             args[pos] = t
@@ -81,7 +91,7 @@ class _CallHooks:
             return result
         self.n_outputs = len(items)
         self.output_positions = positions
-        wrapped = _HookIdentity.apply(self._on_output_grads, *(items[i] for i in positions))
+        wrapped = _HookIdentity.wrap(self._on_output_grads, [items[i] for i in positions])
         if single:
             return wrapped[0]
         items = list(items)

@@ -54,7 +54,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: s
     if target.requires_grad and _grad_state.enabled:  # PyTorch's kernel has no target grad
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
-    return _reduce(ew.log1p(ew.exp(-input * target)), reduction)
+    loss = ew.log1p(ew.exp(-input * target))
+    if input._data.dtype.kind == "f" and loss._data.dtype != input._data.dtype:
+        loss = loss.to(input.dtype)  # PyTorch's result has the input's dtype, whatever the target's
+    return _reduce(loss, reduction)
 
 
 _EPSILON = 1e-12  # PyTorch's, added to each squared norm
