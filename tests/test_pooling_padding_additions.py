@@ -296,3 +296,14 @@ def test_module_return_indices_and_circular_dims():
     assert idx.tolist() == [[1, 2]]
     with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
         nn.CircularPad1d(1)(gradgpu.randn(1, 2, 3, 4))
+
+
+def test_max_pool_refuses_a_dilated_window_that_lies_entirely_in_the_padding():
+    # taps at -1 and 1 for a height-1 input: PyTorch returns -inf with index 4 (out of the
+    # plane) and its backward crashes; gradgpu refuses from the geometry alone
+    x = gradgpu.arange(4.0).reshape(1, 1, 1, 4)
+    with pytest.raises(RuntimeError, match="output position 0 pools only padding"):
+        F.max_pool2d(x, (2, 1), 1, (1, 0), (2, 1))
+    # dilated and padded, every window reaching the input: allowed
+    out = F.max_pool2d(gradgpu.arange(16.0).reshape(1, 1, 4, 4), 3, 1, 1, 2)
+    assert out.tolist() == [[[[15.0, 14.0], [11.0, 10.0]]]]

@@ -194,6 +194,23 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
     return kernel, stride, dilation, pads, tuple(out)
 
 
+def _check_windows_reach_the_input(sizes, out_size, kernel, stride, dilation, pads, op):
+    """With dilation, padding can hold every tap of a window (pad <= half the effective
+    kernel still leaves gaps): such a window has no input position to take its maximum from.
+    PyTorch returns -inf with an out-of-range index there (and its backward then crashes); we
+    refuse. Depends on the geometry only (no data), and runs only for dilated, padded axes."""
+    for size, o, k, s, d, p in zip(sizes, out_size, kernel, stride, dilation, pads):
+        if d == 1 or p == 0:
+            continue  # consecutive taps: a window always overlaps the input
+        for t in range(o):
+            start = t * s - p
+            if not any(0 <= start + i * d < size for i in range(k)):
+                raise RuntimeError(
+                    f"{op}(): with input size {size}, kernel {k}, stride {s}, padding {p} and "
+                    f"dilation {d}, output position {t} pools only padding: it would have no "
+                    "input element to take its maximum from")
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Window maxima of (N, C, H, W) or (C, H, W); gradient routed to the argmax (first max on
@@ -202,8 +219,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x, unbatched = _batched(input, op)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
-    kernel, stride, dilation, pads, _ = _pool_geometry(x, kernel_size, stride, padding, dilation,
-                                                       ceil_mode, op)
+    kernel, stride, dilation, pads, out_size = _pool_geometry(x, kernel_size, stride, padding,
+                                                              dilation, ceil_mode, op)
+    _check_windows_reach_the_input(x._data.shape[2:], out_size, kernel, stride, dilation,
+                                   pads[::2], op)
     out, indices = MaxPool2d.apply(x, (kernel, stride, dilation, pads))
     if unbatched:
         out, indices = squeeze(out, 0), squeeze(indices, 0)
