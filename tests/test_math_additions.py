@@ -71,6 +71,8 @@ SPECIAL_POINTS = [  # (name, fn, inputs, [y, d input_0, d input_1...]) from PyTo
     ("sinc", gradgpu.sinc, ([0.0, 1e-20, 0.5, 1.0, -2.5],), [
         [1.0, 1.0, 0.6366197723675814, 3.8981718325193755e-17, 0.12732395447351627],
         [0.0, 0.0, -1.2732395447351625, -1.0, 0.05092958178940638]]),
+    ("sinc_tiny", gradgpu.sinc, ([1e-300, -1e-170, 1e-160],), [  # pi x^2 underflows: slope 0
+        [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]),
     ("copysign", gradgpu.copysign,
      ([0.0, -0.0, 2.0, -3.0, NAN, INF], [-1.0, 1.0, -0.0, NAN, -1.0, -2.0]), [
          [-0.0, 0.0, -2.0, 3.0, NAN, -INF], [0.0, 0.0, -1.0, -1.0, NAN, NAN],
@@ -147,6 +149,14 @@ def test_bessel_and_normal_functions_match_pytorch(device):
     np.testing.assert_allclose(f(gradgpu.special.log_ndtr, [-40.0, -5.0, 0.0, 3.0]),
                                [-804.6084420137539, -15.064998393988727, -0.6931471805599453,
                                 -0.0013508099647481923], rtol=1e-14)
+    far = gradgpu.tensor([-1e300, -1e200, -40.0], dtype=gradgpu.float64,
+                         requires_grad=True).to(device)
+    y = gradgpu.special.log_ndtr(far)  # x^2 overflows: -inf without a NumPy warning
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), [-INF, -INF, -804.6084420137539],
+                               rtol=1e-14)
+    np.testing.assert_allclose(far.grad.cpu().numpy(), [1e300, 1e200, 40.024968847212364],
+                               rtol=1e-12)
     np.testing.assert_allclose(f(gradgpu.special.erfcx, [-30.0, -1.0, 0.3, 100.0]),
                                [INF, 5.008980080762283, 0.7345993345676554,
                                 0.005641613782989433], rtol=1e-14)
@@ -177,6 +187,8 @@ DTYPES = [  # (expression, PyTorch's result dtype)
     (lambda: gradgpu.float_power(INTS, 2), gradgpu.float64),
     (lambda: gradgpu.float_power(2, HALF), gradgpu.float64),
     (lambda: gradgpu.ldexp(INTS, INTS), gradgpu.float32),
+    (lambda: gradgpu.ldexp(HALF, INTS), gradgpu.float16),  # integer exponents keep the dtype
+    (lambda: gradgpu.ldexp(gradgpu.tensor(1.0, dtype=gradgpu.float64), INTS), gradgpu.float64),
     (lambda: gradgpu.copysign(INTS, -1), gradgpu.float32),
     (lambda: gradgpu.copysign(HALF, gradgpu.tensor([-1.0], dtype=gradgpu.float64)),
      gradgpu.float64),
@@ -196,6 +208,19 @@ DTYPES = [  # (expression, PyTorch's result dtype)
 def test_result_dtypes_follow_pytorch(case):
     fn, want = DTYPES[case]
     assert fn().dtype == want
+
+
+def test_ldexp_scales_exactly_with_integer_exponents(device):
+    def t(v, dtype):
+        return gradgpu.tensor(v, dtype=dtype).to(device)
+
+    # PyTorch 2.13: 2^b does not overflow (or round the input) before the scaling
+    assert gradgpu.ldexp(t([1e-4], gradgpu.float16), t([20], gradgpu.int64)).tolist() == [
+        104.875]
+    assert gradgpu.ldexp(t([1e-30], gradgpu.float32), t([200], gradgpu.int64)).item() == (
+        float(np.float32(1e-30)) * 2.0 ** 200)
+    got = gradgpu.ldexp(t(1.0000000001, gradgpu.float64), t([1, 2], gradgpu.int64))
+    assert got.dtype == gradgpu.float64 and got.tolist() == [2.0000000002, 4.0000000004]
 
 
 def test_integer_and_bool_ops_match_pytorch(device):
@@ -281,6 +306,17 @@ GAMMA_POINTS = [  # (fn, x, [y, dy/dx])
     (lambda t: gradgpu.polygamma(2, t), [0.5, 3.0, 25.0], [
         [-16.82879664423432, -0.15411380631918858, -0.001665279318422468],
         [97.40909103400244, 0.11893940226682916, 0.0001358846365082737]]),
+    # x < 0 (n >= 2 by reflection; PyTorch 2.13 loses digits here for large n)
+    (lambda t: gradgpu.polygamma(2, t), [-0.5, -2.5, -0.3, -7.9, -50.5], [
+        [-0.82879664423432, -0.1082040516417274, 67.63908119988317, -1998.6737828651746,
+         -0.00038443056696236074],
+        [193.40909103400244, 194.74787621918762, 766.6198904191685, 60014.24854014009,
+         194.81816699374488]]),
+    (lambda t: gradgpu.polygamma(10, t), [-0.5, -2.5, -0.3, -7.9, -50.5], [
+        [-42108.85876897549, -4.026693041232995, 2048284690148.2026, -3.628799999897203e17,
+         -3.0429628212571392e-12],
+        [326998733934.7588, 326999042257.0655, 75113385410365.47, 3.991680000015578e19,
+         326999042269.5176]]),
 ]
 
 
@@ -296,6 +332,10 @@ def test_gamma_function_edges_follow_pytorch(device):
                                   [INF, INF, INF, INF, INF, NAN])
     np.testing.assert_array_equal(gradgpu.digamma(x).cpu().numpy(),
                                   [-INF, INF, NAN, INF, NAN, NAN])
+    for n, sign in ((2, -INF), (3, INF)):  # the poles 0, -1, ... and -inf, as PyTorch
+        np.testing.assert_array_equal(
+            gradgpu.polygamma(n, gradgpu.tensor([0.0, -0.0, -1.0, -4.0, -INF]).to(device))
+            .cpu().numpy(), [sign] * 5)
     y = gradgpu.lgamma(gradgpu.tensor([1, 2]).to(device))
     assert y.dtype == gradgpu.float32 and y.tolist() == [0.0, 0.0]
 

@@ -219,6 +219,12 @@ def test_cov_dof_warning_and_errors(device):
         gradgpu.cov(x, aweights=t([1.0, 2.0], device))
     with pytest.raises(RuntimeError, match=r"two or fewer dimensions .* 3 dimensions"):
         gradgpu.cov(gradgpu.zeros(2, 3, 4, device=device))
+    for weights in ({"fweights": t([0, 0, 0], device, gradgpu.int64)},
+                    {"aweights": t([0.0, 0.0, 0.0], device)},
+                    {"fweights": t([0, 1, 0], device, gradgpu.int64),
+                     "aweights": t([1.0, 0.0, 1.0], device), "correction": 0}):
+        with pytest.raises(RuntimeError, match=r"cov\(\): weights sum to zero, can't be norm"):
+            gradgpu.cov(x, **weights)
 
 
 # ---- diff / trapezoid ------------------------------------------------------------------------
@@ -364,6 +370,17 @@ def test_dist_and_renorm(device):
     b = t([[0.0, 1.0], [1.0, 1.0]], device)
     close(gradgpu.dist(a, b, 0), 2.0)
     close(a.dist(b), math.sqrt(2.0))
+    # one floating operand is enough (PyTorch promotes); two integer ones are refused
+    ints = t([[0, 1], [1, 3]], device, gradgpu.int64)
+    f = t([[0.0, 1.0], [2.0, 2.0]], device, requires_grad=True)
+    d = gradgpu.dist(f, ints)
+    d.backward()
+    assert d.dtype == gradgpu.float32
+    close(d, math.sqrt(2.0))
+    close(f.grad, [[0.0, 0.0], [1 / math.sqrt(2.0), -1 / math.sqrt(2.0)]])
+    close(gradgpu.dist(ints, f.detach()), math.sqrt(2.0))
+    with pytest.raises(RuntimeError, match=r"floating point or complex"):
+        gradgpu.dist(ints, ints)
     r = t([[1.0, 2.0, 3.0], [0.1, 0.1, 0.1], [3.0, 4.0, 0.0]], device, F64, requires_grad=True)
     out = r.renorm(2, 0, 1.0)
     out.backward(t([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.5, 0.5, 0.5]], device, F64))

@@ -10,6 +10,8 @@ import pytest
 
 import gradgpu
 
+NAN = float("nan")
+
 
 def _t(values, device, dtype=gradgpu.float64, requires_grad=False):
     return gradgpu.tensor(values, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -173,6 +175,62 @@ def test_scatter_reduce_integer_mean_floors_and_nan_propagates(device):
     nan = _t([1.0, float("nan"), 3, 4], device)
     got = nan.scatter_reduce(0, index, _t([1.0, 2, 3, 4, 5, 6], device), "amax")
     assert np.isnan(_np(got)[1]) and _np(got)[[0, 2, 3]].tolist() == [3.0, 5.0, 4.0]
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_nan_extremum_gradient_is_nan_without_warnings(device, reduce):
+    # a NaN result has no tied value (0 of them): PyTorch's 0 * g / 0 is NaN there, and the
+    # backward must not leak NumPy's RuntimeWarning (an error under filterwarnings=error)
+    x = _t([1.0, 2.0, 3.0], device, requires_grad=True)
+    src = _t([float("nan"), 5.0, 1.0, -float("inf")], device, requires_grad=True)
+    out = x.scatter_reduce(0, gradgpu.tensor([0, 0, 1, 2], device=device), src, reduce)
+    out.backward(_t([1.0, 2.0, 3.0], device))
+    want_dx = [NAN, 2.0, 3.0] if reduce == "amax" else [NAN, 0.0, 0.0]
+    want_dsrc = [NAN, NAN, 0.0, 0.0] if reduce == "amax" else [NAN, NAN, 2.0, 3.0]
+    np.testing.assert_array_equal(_np(x.grad), want_dx)
+    np.testing.assert_array_equal(_np(src.grad), want_dsrc)
+
+
+_CUPY_ADD_AT = (np.int32, np.uint32, np.uint64, np.float16, np.float32, np.float64)
+
+
+@pytest.fixture
+def cupy_like_add_at(monkeypatch):
+    """The NumPy backend's add.at refusing the dtypes CuPy's add.at (its scatter_add)
+    refuses: int64, int8/16, uint8/16 and bool raise TypeError on a GPU."""
+    from gradgpu.backend.numpy_backend import NumpyBackend
+
+    def add_at(self, out, key, values):
+        if out.dtype.type not in _CUPY_ADD_AT:
+            raise TypeError(f"scatter_add does not support {out.dtype}")
+        np.add.at(out, key, values)
+
+    monkeypatch.setattr(NumpyBackend, "add_at", add_at)
+
+
+@pytest.mark.parametrize("dtype", [gradgpu.int64, gradgpu.int16, gradgpu.uint8, gradgpu.bool])
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+def test_scatter_reduce_integer_sums_use_only_dtypes_cupy_adds(cupy_like_add_at, reduce, dtype):
+    if dtype is gradgpu.bool and reduce == "mean":
+        pytest.skip("mean is not implemented for bool (as PyTorch)")
+    index = gradgpu.tensor([0, 1, 0, 1, 2, 1])
+    x = gradgpu.tensor([1, 2, 3, 4]).to(dtype)
+    src = gradgpu.tensor([1, 0, 3, 4, 5, 6]).to(dtype)
+    want = [5, 12, 8, 4] if reduce == "sum" else [1, 3, 4, 4]  # PyTorch 2.13
+    if dtype is gradgpu.bool:
+        want = [True] * 4
+    out = x.scatter_reduce(0, index, src, reduce)
+    assert out.dtype == dtype and out.tolist() == want
+    big = gradgpu.tensor([2**62, 0])  # int64 wraps as PyTorch's
+    got = big.scatter_reduce(0, gradgpu.tensor([0, 0]), gradgpu.tensor([2**62, 2**62]), "sum")
+    assert got.tolist() == [-(2**62), 0]
+
+
+def test_bincount_counts_without_an_int64_add_at(cupy_like_add_at):
+    x = gradgpu.tensor([1, 3, 1, 0, 3, 3])
+    assert gradgpu.bincount(x).tolist() == [1, 2, 0, 3]
+    assert gradgpu.bincount(x, minlength=6).tolist() == [1, 2, 0, 3, 0, 0]
+    assert gradgpu.bincount(x).dtype == gradgpu.int64
 
 
 @pytest.mark.parametrize("reduce,ufunc", [("prod", np.multiply), ("amax", np.maximum),

@@ -131,6 +131,25 @@ def _digamma64(be, x):
     return xp.where(x == xp.inf, xp.inf, out)
 
 
+def _cot_pi(xp, x):
+    """cot(pi x), the argument reduced exactly to r in [-1/2, 1/2] (period 1); for |r| > 1/4
+    as tan(pi (1/2 - |r|)) (exact by Sterbenz), so that cot is exactly 0 at half-integers."""
+    r = x - xp.round(x)
+    a = xp.abs(r)
+    return xp.where(a > 0.25, xp.copysign(xp.tan(math.pi * (0.5 - a)), r),
+                    1.0 / xp.tan(math.pi * r))
+
+
+def _cot_derivative(n: int) -> list:
+    """The coefficients (constant first) of Q_n with d^n/dx^n cot(pi x) = pi^n Q_n(cot(pi x)):
+    Q_0(c) = c, Q_(k+1)(c) = -(1 + c^2) Q_k'(c), in exact integers."""
+    q = [0, 1]
+    for _ in range(n):
+        d = [j * q[j] for j in range(1, len(q))] + [0, 0]
+        q = [-(d[j] + (d[j - 2] if j >= 2 else 0)) for j in range(len(d))]
+    return q
+
+
 def _polygamma64(n: int):
     def fn(be, x):
         if n == 0:
@@ -141,8 +160,13 @@ def _polygamma64(n: int):
             s = _abs_sin_pi(xp, x)
             refl = math.pi ** 2 / (s * s) - _polygamma_pos(xp, 1, xp.maximum(1.0 - x, 1.0))
             out = xp.where(x > 0, out, refl)
-        else:  # x <= 0 is not covered for n >= 2 (docs/deviations.md)
-            out = xp.where(x > 0, out, xp.nan)
+        else:  # reflection: psi_n(x) = (-1)^n psi_n(1 - x) - pi^(n+1) Q_n(cot(pi x))
+            cot = _cot_pi(xp, x)
+            coefs = [-(math.pi ** (n + 1)) * q for q in _cot_derivative(n)]
+            refl = (-1) ** n * _polygamma_pos(xp, n, xp.maximum(1.0 - x, 1.0)) + _horner(
+                coefs, cot)
+            pole = (x <= 0) & (x == xp.floor(x))  # 0, -1, ... and -inf: PyTorch's sign
+            out = xp.where(x > 0, out, xp.where(pole, (-1) ** (n + 1) * math.inf, refl))
         return xp.where(x == xp.inf, 0.0, out)
 
     return fn
@@ -195,8 +219,7 @@ def digamma(input) -> Tensor:
 
 
 def polygamma(n: int, input) -> Tensor:
-    """y = psi^(n)(x), the n-th derivative of digamma (n >= 0);  dx = g * psi^(n+1)(x).
-    For n >= 2 only x > 0 is computed (NaN at x <= 0: docs/deviations.md)."""
+    """y = psi^(n)(x), the n-th derivative of digamma (n >= 0);  dx = g * psi^(n+1)(x)."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not "
                         f"{type(n).__name__}")

@@ -265,6 +265,11 @@ def ldexp(input, other) -> Tensor:
     """y = input * 2^other (PyTorch's formula: mul(input, pow(2.0, other)))."""
     a, b = tensor_pair("ldexp", input, other, "none")
     with quiet(a):
+        if a._data.dtype.kind == "f" and b._data.dtype.kind != "f":
+            # integer exponents keep the input's dtype (as PyTorch), scaled in float64 so
+            # that 2^b itself neither overflows nor rounds the input
+            f64 = _dtypes.float64
+            return (a.to(f64) * pow(2.0, b.to(f64))).to(a.dtype)
         return a * pow(2.0, b)
 
 

@@ -33,7 +33,10 @@ class Sinc(Function):
         xs = where(zero, 1.0, x)
         px = xs * math.pi
         with quiet(x):
-            return where(zero, 0.0, g * ((px * cos(px) - sin(px)) / (px * xs)))
+            den = px * xs
+            # where pi x^2 underflows to 0 the slope (about -pi^2 x / 3) is 0, as PyTorch's
+            flat = zero | (den == 0)
+            return where(flat, 0.0, g * ((px * cos(px) - sin(px)) / where(flat, 1.0, den)))
 
 
 def sinc(input) -> Tensor:

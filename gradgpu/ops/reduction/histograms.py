@@ -198,8 +198,8 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     size = max(hi + 1, minlength)
     be = backend_of(xd)
-    if weights is None:
-        return _const(be.scatter_add_flat(xp.ones(xd.shape, dtype=_I64), xd.astype(_I64), size))
+    if weights is None:  # (CuPy's add.at, behind scatter_add_flat, takes no int64)
+        return _const(xp.bincount(xd.astype(_I64), minlength=size).astype(_I64, copy=False))
     wd = weights._data
     acc = _dtypes.float32.np if wd.dtype == _dtypes.float32.np else _dtypes.float64.np
     out = be.scatter_add_flat(wd.astype(acc, copy=False), xd.astype(_I64), size)

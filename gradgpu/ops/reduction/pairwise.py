@@ -102,10 +102,12 @@ def dist(input, other, p: float = 2) -> Tensor:
     dx = the p-norm's gradient (0 where the difference is 0)."""
     check_tensor(input, "dist")
     check_tensor(other, "dist", "other")
-    if input._data.dtype.kind != "f" or other._data.dtype.kind != "f":
-        raise RuntimeError(f"dist(): input dtype should be either floating point or complex. "
-                           f"Got {input.dtype} and {other.dtype} instead.")
-    return norm(input - other, float(p))
+    diff = input - other  # promoted: one floating operand is enough, as PyTorch
+    if diff._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {diff.dtype} instead (dist of {input.dtype} and "
+                           f"{other.dtype}).")
+    return norm(diff, float(p))
 
 
 def renorm(input, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -185,6 +187,9 @@ def cov(input, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
             norm_factor = _const(xp.asarray(max(dof, 0), dtype=x._data.dtype))
         else:
             w_sum = sum(w)
+            # one host sync, as PyTorch's (a zero sum would make every entry NaN)
+            if bool(w_sum._data == 0):
+                raise RuntimeError("cov(): weights sum to zero, can't be normalized")
             avg = sum(x * w, 1) / w_sum
             if correction == 0:
                 norm_factor = w_sum
