@@ -205,7 +205,10 @@ def cupy_like_add_at(monkeypatch):
             raise TypeError(f"scatter_add does not support {out.dtype}")
         np.add.at(out, key, values)
 
-    monkeypatch.setattr(NumpyBackend, "add_at", add_at)
+    # the raw scatter refuses them, and the backend knows to widen them (as the CUDA one does)
+    monkeypatch.setattr(NumpyBackend, "_add_at", add_at)
+    monkeypatch.setattr(NumpyBackend, "add_at_dtypes",
+                        frozenset(np.dtype(t) for t in _CUPY_ADD_AT))
 
 
 @pytest.mark.parametrize("dtype", [gradgpu.int64, gradgpu.int16, gradgpu.uint8, gradgpu.bool])
@@ -407,3 +410,22 @@ def test_masked_scatter_errors(device):
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         gradgpu.ones(2, 3, device=device).masked_scatter(
             gradgpu.tensor([True, False], device=device), gradgpu.ones(4, device=device))
+
+
+@pytest.mark.parametrize("dtype", [gradgpu.int64, gradgpu.int8, gradgpu.uint8, gradgpu.bool])
+def test_scatter_add_index_add_and_accumulating_index_put_on_dtypes_cupy_cannot_add(
+        cupy_like_add_at, dtype):
+    # the backend widens what CuPy's atomicAdd cannot take (int64, int8, uint8, bool): the
+    # same values as NumPy's add.at (PyTorch 2.13 for these cases)
+    index = gradgpu.tensor([0, 2, 0])
+    base = gradgpu.tensor([1, 1, 1]).to(dtype)
+    src = gradgpu.tensor([1, 0, 1]).to(dtype)
+    want = [True, True, True] if dtype is gradgpu.bool else [3, 1, 1]
+    assert base.scatter_add(0, index, src).tolist() == want
+    assert base.index_add(0, index, src).tolist() == want
+    assert base.clone().index_put_((index,), src, accumulate=True).tolist() == want
+    if dtype is gradgpu.int8:  # wraps in its own type, as PyTorch's
+        big = gradgpu.tensor([100, 0], dtype=gradgpu.int8)
+        got = big.index_add(0, gradgpu.tensor([0, 0]), gradgpu.tensor([100, 100],
+                                                                     dtype=gradgpu.int8))
+        assert got.tolist() == [44, 0]

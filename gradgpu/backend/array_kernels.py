@@ -216,8 +216,28 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         order; NaN sorts last)."""
         return self.xp.argsort(x, axis=axis, kind="stable")
 
+    # the dtypes the backend's scatter-add takes as they are (None: all, NumPy's add.at);
+    # others are added in a wider type here (CuPy's atomicAdd has no int64/int8/bool form)
+    add_at_dtypes = None
+
     def add_at(self, out, key, values) -> None:
-        """out[key] += values in place with repeated positions summed: NumPy's ``add.at``."""
+        """out[key] += values in place with repeated positions summed (NumPy's ``add.at``);
+        bool accumulates as "any", integers wrap around as a sum in their own type does."""
+        if self.add_at_dtypes is None or out.dtype in self.add_at_dtypes:
+            self._add_at(out, key, values)
+            return
+        xp = self.xp
+        if out.dtype.kind == "b":
+            wide = out.astype(xp.int32)
+            self._add_at(wide, key, xp.asarray(values).astype(xp.int32))
+            out[...] = wide != 0
+            return
+        # two's-complement sums are the same bits in uint64, wrap-around included
+        wide = out.astype(xp.int64).view(xp.uint64)
+        self._add_at(wide, key, xp.asarray(values).astype(xp.int64).view(xp.uint64))
+        out[...] = wide.view(xp.int64).astype(out.dtype)
+
+    def _add_at(self, out, key, values) -> None:
         self.xp.add.at(out, key, values)
 
     def index_put_add(self, out, key, values):

@@ -241,7 +241,11 @@ class CudaBlockKernels:
             _launch_flat(fn, idx.size, (src, idx, out, *_i64(idx.size, size)))
         return out
 
-    def add_at(self, out, key, values) -> None:
+    # CuPy's add.at / scatter_add (atomicAdd) types; ArrayKernels.add_at widens the others
+    add_at_dtypes = frozenset(np.dtype(t) for t in (np.int32, np.uint32, np.uint64, np.float16,
+                                                     np.float32, np.float64))
+
+    def _add_at(self, out, key, values) -> None:
         """out[key] += values, repeats summed: CuPy's ``add.at`` (CuPy >= 13), else
         ``cupyx.scatter_add`` (the same atomicAdd scatter under its older name); both follow
         NumPy's indexing rules for any mix of slices and index arrays."""

@@ -80,18 +80,6 @@ def _segment_extremum(be, targets, values, largest: bool):
     return t[keep], v[keep]
 
 
-def _add_at(be, flat, t, v) -> None:
-    """flat[t] += v, repeats summed. Integers and bools are summed as uint64 and cast back
-    (two's complement: the bits of int64's wrapping sum; a bool's sum is an or), since
-    CuPy's add.at takes no int64, int8/16, uint8/16 or bool."""
-    if flat.dtype.kind == "f":
-        be.add_at(flat, t, v)
-        return
-    wide = flat.astype(np.int64).view(np.uint64)
-    be.add_at(wide, t, v.astype(np.int64).view(np.uint64))
-    flat[...] = wide.view(np.int64).astype(flat.dtype)
-
-
 def _flat_targets(xp, out_shape, dim: int, index):
     """The flat (C order) position in an array of ``out_shape`` that each element of ``index``
     addresses along ``dim`` (aranges in the other dims)."""
@@ -120,7 +108,7 @@ def _scatter_reduce_array(x, dim: int, index, src, reduce: str, include_self: bo
     if reduce in ("sum", "mean"):
         if not include_self:
             flat[t] = 0
-        _add_at(be, flat, t, v)
+        be.add_at(flat, t, v)
         if reduce == "mean":
             # counted in float32/64 (exact to 2^24 / 2^53), which every add_at supports
             cdt = np.float32 if flat.dtype.kind == "f" and flat.itemsize < 8 else np.float64
