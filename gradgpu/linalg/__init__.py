@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..ops.linalg_inverse import LinAlgError, cholesky, det, inv, slogdet, solve
 from ..ops.linalg_lstsq import lstsq
+from ..ops.linalg_matrix_exp import matrix_exp
 from ..ops.linalg_norms import (
     cross,
     matrix_norm,
@@ -35,6 +36,6 @@ from ..ops.linalg_triangular import solve_triangular
 
 __all__ = [
     "LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq",
-    "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-    "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
+    "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

@@ -16,21 +16,25 @@ from . import (
     functional_aliases,
     indexing,
     inplace,
+    inplace_more,
     layers,
     linalg,
     linalg_aliases,
+    linalg_matrix_exp,
     loss,
     reduction,
     rnn,
     sampling,
     shape,
     sorting,
+    tensor_misc,
 )
 
 MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
     activation, loss, layers, dropout, conv, composite, batch_norm, attention, rnn,
-    linalg_aliases, functional_aliases,
+    linalg_aliases, functional_aliases, inplace_more, tensor_misc,
+    linalg_matrix_exp,
 )
 
 
@@ -39,8 +43,9 @@ def public_functions() -> dict:
     dunders and in-place methods) plus its FUNCTIONS (functions that are not methods)."""
     out = {}
     for module in MODULES:
+        methods_only = getattr(module, "METHODS_ONLY", ())  # no torch.<name> function
         for name, fn in getattr(module, "TENSOR_METHODS", {}).items():
-            if not name.startswith("__") and not name.endswith("_"):
+            if not name.startswith("__") and not name.endswith("_") and name not in methods_only:
                 out[name] = fn
         out.update(getattr(module, "FUNCTIONS", {}))
     return out
