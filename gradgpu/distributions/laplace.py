@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 import gradgpu
 
-from ..tensor import Size, Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, uniform
+from ..tensor import Tensor
+from .loc_scale import LocScale
+from .utils import uniform
 
 __all__ = ["Laplace"]
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace(loc, scale): log_prob = -log(2 scale) - |x - loc| / scale."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, Number) and isinstance(scale, Number) \
-            else self.loc.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

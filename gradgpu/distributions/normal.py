@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 import gradgpu
 
-from ..tensor import Size, Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import LOG_SQRT_2PI, broadcast_all, standard_normal
+from ..tensor import Tensor
+from .loc_scale import LocScale
+from .utils import LOG_SQRT_2PI, standard_normal
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """N(loc, scale^2): log_prob = -(x - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi))."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch_shape = Size() if isinstance(loc, Number) and isinstance(scale, Number) \
-            else self.loc.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
