@@ -14,6 +14,25 @@ from .module import Module
 __all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
 
 
+def _affine_parameters(module: Module, shape: tuple, weight: bool, bias: bool, device,
+                       dtype) -> None:
+    """Register ``weight`` and ``bias`` of ``shape`` (or None in their place), uninitialized:
+    the module's reset_parameters sets them."""
+    for name, wanted in (("weight", weight), ("bias", weight and bias)):
+        if wanted:
+            setattr(module, name, Parameter(_factories.empty(shape, device=device, dtype=dtype)))
+        else:
+            module.register_parameter(name, None)
+
+
+def _reset_affine(module: Module) -> None:
+    """weight = 1, bias = 0 (either may be None)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the trailing
     ``normalized_shape`` dims (biased variance); weight starts at 1, bias at 0."""
@@ -26,25 +45,12 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_factories.empty(self.normalized_shape, device=device,
-                                                     dtype=dtype))
-            if bias:
-                self.bias = Parameter(_factories.empty(self.normalized_shape, device=device,
-                                                       dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -69,24 +75,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(_factories.empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(_factories.empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -108,17 +102,12 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_factories.empty(self.normalized_shape, device=device,
-                                                     dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
+        _reset_affine(self)
 
     def forward(self, x):
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
