@@ -51,7 +51,9 @@ from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from ..ops.elementwise import sigmoid, tanh
+from ..ops.embedding_bag import embedding_bag
 from ..ops.fold import fold, unfold
+from ..ops.grid_sample import affine_grid, grid_sample
 from ..ops.interpolate import interpolate
 from ..ops.layers import embedding, layer_norm, linear, normalize, pad
 from ..ops.loss import (
@@ -76,6 +78,7 @@ from ..ops.loss import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
+from ..ops.loss.ctc import ctc_loss
 from ..ops.normalization import group_norm, instance_norm, local_response_norm, rms_norm
 from ..ops.pooling import (
     adaptive_avg_pool1d,
@@ -97,7 +100,9 @@ from ..ops.pooling import (
     max_pool3d,
     max_pool3d_with_indices,
 )
+from ..ops.sampling_extra import feature_alpha_dropout, gumbel_softmax, pdist
 from ..ops.shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
+from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
@@ -186,4 +191,6 @@ __all__ = [
     "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool1d_with_indices", "max_pool3d",
     "max_pool3d_with_indices", "max_pool2d_with_indices", "channel_shuffle",
     "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
+    "ctc_loss", "embedding_bag", "feature_alpha_dropout", "gumbel_softmax", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d", "pdist", "affine_grid", "grid_sample",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._reduction import _reduction_arg
 from .binary import binary_cross_entropy, binary_cross_entropy_with_logits
 from .classification import cross_entropy, nll_loss
+from .ctc import ctc_loss
 from .margin import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -29,7 +30,7 @@ __all__ = ["_reduction_arg", "binary_cross_entropy", "binary_cross_entropy_with_
            "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
            "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
            "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
-           "triplet_margin_loss", "triplet_margin_with_distance_loss"]
+           "triplet_margin_loss", "triplet_margin_with_distance_loss", "ctc_loss"]
 
 TENSOR_METHODS: dict = {}
 FUNCTIONS: dict = {}

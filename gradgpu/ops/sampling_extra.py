@@ -1,0 +1,94 @@
+"""pdist, gumbel_softmax and feature_alpha_dropout, as PyTorch's, composed from differentiable
+gradgpu ops (so every backend and create_graph work)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import _factories
+from .._random_factories import rand_like
+from ..autograd.grad_mode import no_grad
+from ._common import Tensor, check_tensor, xp_of
+from .activation import softmax
+from .dropout import _SELU_ALPHA, _check_p, _finish_inplace, _keep_noise
+from .indexing import index_select
+
+
+def pdist(input, p: float = 2):
+    """y_k = ||x_i - x_j||_p over the pairs i < j of the rows of ``input`` (N, M), in row-major
+    order of the upper triangle (N (N - 1) / 2 values); the gradient at a zero distance is 0."""
+    from ..linalg import vector_norm
+
+    check_tensor(input, "pdist")
+    if input._data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    xp = xp_of(input)
+    n = input._data.shape[0]
+    i, j = xp.triu_indices(n, 1)
+    if i.size == 0:
+        return _factories.zeros((0,), dtype=input.dtype, device=input.device)
+    diff = index_select(input, 0, Tensor._make(i.astype(xp.int64))) - index_select(
+        input, 0, Tensor._make(j.astype(xp.int64)))
+    return vector_norm(diff, ord=p, dim=1)
+
+
+def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1):
+    """y = softmax((logits + g) / tau) along ``dim`` with g ~ Gumbel(0, 1) from the default
+    generator of the logits' device; ``hard`` returns the one-hot of argmax y in the forward
+    and the gradient of the soft y (straight-through: y_hard - stop_grad(y) + y)."""
+    check_tensor(logits, "gumbel_softmax", "logits")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if logits._data.dtype.kind != "f":
+        raise RuntimeError(f"gumbel_softmax(): expected floating point logits, got "
+                           f"{logits.dtype}")
+    xp = xp_of(logits)
+    with no_grad():
+        u = rand_like(logits)._data
+    # g = -log(E) with E = -log(1 - u) ~ Exp(1); E kept above 0 (u = 0 would give g = +inf)
+    tiny = np.finfo(u.dtype).tiny
+    gumbels = -xp.log(xp.maximum(-xp.log1p(-u), tiny))
+    y_soft = softmax((logits + Tensor._make(gumbels.astype(u.dtype))) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = _factories.zeros_like(logits).scatter(dim, index, 1.0)
+    with no_grad():
+        y_const = Tensor._make(y_soft._data)
+    return y_hard - y_const + y_soft
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False,
+                          inplace: bool = False):
+    """alpha_dropout with one keep/drop draw per (sample, channel) (dims 0 and 1, the rest
+    broadcast): dropped channels become -alpha' then y = a * x' + b with
+    a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = alpha' a p (training only)."""
+    check_tensor(input, "feature_alpha_dropout")
+    p = _check_p(p)
+    if not training or p == 0.0 or input._data.size == 0:
+        return input
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"feature_alpha_dropout(): expected a floating point input, got "
+                           f"{input.dtype}")
+    if input._data.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        shape = input._data.shape[:2] + (1,) * (input._data.ndim - 2)
+        keep = (_keep_noise(input, shape, p) != 0).to(input.dtype)
+        a = 1.0 / ((_SELU_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
+        b = (keep - 1.0) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
+        out = input * (keep * a) + b
+    return _finish_inplace(input, out, inplace, "feature_alpha_dropout_")
+
+
+TENSOR_METHODS: dict = {}
+FUNCTIONS: dict = {}
