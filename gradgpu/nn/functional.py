@@ -49,7 +49,14 @@ from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.conv_nd import conv1d, conv3d
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from ..ops.distance import cosine_similarity, pairwise_distance
-from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from ..ops.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.embedding_bag import embedding_bag
 from ..ops.fold import fold, unfold
@@ -100,7 +107,7 @@ from ..ops.pooling import (
     max_pool3d,
     max_pool3d_with_indices,
 )
-from ..ops.sampling_extra import feature_alpha_dropout, gumbel_softmax, pdist
+from ..ops.sampling_extra import gumbel_softmax, pdist
 from ..ops.shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
 from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 

@@ -191,20 +191,33 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
     """SELU-preserving dropout (training only): dropped elements become -alpha', then
     y = a * x' + b with a = 1 / sqrt((alpha'^2 p + 1)(1 - p)) and b = alpha' a p, keeping
     zero mean and unit variance; p == 1 gives zeros, as PyTorch's."""
-    check_tensor(input, "alpha_dropout")
+    return _alpha_dropout(input, p, training, inplace, "alpha_dropout", per_channel=False)
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False,
+                          inplace: bool = False):
+    """alpha_dropout with one keep/drop draw per (sample, channel) (dims 0 and 1, the rest
+    broadcast), training only."""
+    return _alpha_dropout(input, p, training, inplace, "feature_alpha_dropout", per_channel=True)
+
+
+def _alpha_dropout(input, p, training: bool, inplace: bool, op: str, per_channel: bool):
+    check_tensor(input, op)
     p = _check_p(p)
     if not training or p == 0.0 or input._data.size == 0:
         return input
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"alpha_dropout(): expected a floating point input, got "
-                           f"{input.dtype}")
+        raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
+    nd = input._data.ndim
+    if per_channel and nd < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if p == 1.0:
         out = input * 0.0
     else:
-        keep = _keep_noise(input, input._data.shape, p) != 0
-        keep = keep.to(input.dtype)
+        shape = input._data.shape[:2] + (1,) * (nd - 2) if per_channel else input._data.shape
+        keep = (_keep_noise(input, shape, p) != 0).to(input.dtype)
         a = 1.0 / ((_SELU_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
         b = (keep - 1.0) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
         out = input * (keep * a) + b
-    return _finish_inplace(input, out, inplace, "alpha_dropout_")
+    return _finish_inplace(input, out, inplace, op + "_")
 

@@ -1,4 +1,4 @@
-"""pdist, gumbel_softmax and feature_alpha_dropout, as PyTorch's, composed from differentiable
+"""pdist and gumbel_softmax, as PyTorch's, composed from differentiable
 gradgpu ops (so every backend and create_graph work)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from .._random_factories import rand_like
 from ..autograd.grad_mode import no_grad
 from ._common import Tensor, check_tensor, xp_of
 from .activation import softmax
-from .dropout import _SELU_ALPHA, _check_p, _finish_inplace, _keep_noise
 from .indexing import index_select
 
 
@@ -63,31 +62,6 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
     with no_grad():
         y_const = Tensor._make(y_soft._data)
     return y_hard - y_const + y_soft
-
-
-def feature_alpha_dropout(input, p: float = 0.5, training: bool = False,
-                          inplace: bool = False):
-    """alpha_dropout with one keep/drop draw per (sample, channel) (dims 0 and 1, the rest
-    broadcast): dropped channels become -alpha' then y = a * x' + b with
-    a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = alpha' a p (training only)."""
-    check_tensor(input, "feature_alpha_dropout")
-    p = _check_p(p)
-    if not training or p == 0.0 or input._data.size == 0:
-        return input
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"feature_alpha_dropout(): expected a floating point input, got "
-                           f"{input.dtype}")
-    if input._data.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if p == 1.0:
-        out = input * 0.0
-    else:
-        shape = input._data.shape[:2] + (1,) * (input._data.ndim - 2)
-        keep = (_keep_noise(input, shape, p) != 0).to(input.dtype)
-        a = 1.0 / ((_SELU_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
-        b = (keep - 1.0) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
-        out = input * (keep * a) + b
-    return _finish_inplace(input, out, inplace, "feature_alpha_dropout_")
 
 
 TENSOR_METHODS: dict = {}
