@@ -87,6 +87,7 @@ globals().update(ops.public_functions())
 from . import linalg  # noqa: E402  - torch.linalg
 from . import distributions  # noqa: E402  - torch.distributions (uses the ops above)
 from . import special  # noqa: E402  - torch.special
+from . import func  # noqa: E402  - torch.func (functional_call only)
 
 half, double, short, long = float16, float64, int16, int64
 float = float32  # noqa: A001 - torch.float

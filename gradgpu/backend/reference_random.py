@@ -136,6 +136,49 @@ class RandomReference:
         two_pi = dtype.type(6.283185307179586)
         return xp.sqrt(dtype.type(-2) * xp.log(u1)) * xp.cos(two_pi * u2)
 
+    def poisson(self, rng, rates):
+        """Poisson(rate) samples (float64, rates' shape) drawn with ``self.uniform``: inversion
+        (one uniform, 64 fixed steps) for rates < 10; Hoermann's PTRS transformed rejection
+        (two uniforms per try, as NumPy's) for the others, retried until accepted (a host
+        sync per round: rejection sampling cannot know its rounds in advance)."""
+        xp = self.xp
+        lam = xp.asarray(rates, dtype=xp.float64).reshape(-1)
+        small = lam < _PTRS_MIN_RATE
+        lam_small = xp.where(small, lam, 0.0)
+        u = self.uniform(rng, lam.shape, xp.float64)
+        term = xp.exp(-lam_small)
+        cdf = term.copy()
+        out = xp.zeros(lam.shape, dtype=xp.float64)
+        for j in range(1, _INVERSION_STEPS + 1):  # k = #{j >= 0: u > P(X <= j)}
+            out += u > cdf
+            term *= lam_small / j
+            cdf += term
+        pending = xp.nonzero(~small)[0]
+        while pending.size:
+            k, accept = self._ptrs_try(rng, lam[pending])
+            out[pending[accept]] = k[accept]
+            pending = pending[~accept]
+        return out.reshape(xp.asarray(rates).shape)
+
+    def _ptrs_try(self, rng, lam):
+        """One PTRS try per rate (Hoermann 1993, as NumPy's random_poisson_ptrs): (k, accepted)."""
+        xp = self.xp
+        slam, loglam = xp.sqrt(lam), xp.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        u = self.uniform(rng, lam.shape, xp.float64) - 0.5
+        v = self.uniform(rng, lam.shape, xp.float64)
+        us = 0.5 - xp.abs(u)
+        k = xp.floor((2 * a / us + b) * u + lam + 0.43)
+        quick = (us >= 0.07) & (v <= vr)
+        rejected = (k < 0) | ((us < 0.013) & (v > us))
+        with self.quiet():  # log(0) for v = 0 or k < 0: those are decided elsewhere
+            lhs = xp.log(v) + xp.log(invalpha) - xp.log(a / (us * us) + b)
+            rhs = -lam + k * loglam - _log_factorial(xp, xp.maximum(k, 0.0))
+        return k, quick | (~rejected & (lhs <= rhs))
+
     def dropout_fwd(self, x, p: float, key: int, offset: int) -> tuple:
         """(y, mask): mask = philox word < dropout_threshold(p) per element (C order) of the
         blocks from ``offset`` on, y = x * mask / (1 - p) (see the module docstring)."""
@@ -156,6 +199,21 @@ class RandomReference:
             out = xp.multiply(g, mask, dtype=compute)  # g * 1 = g exactly; g * 0 = +-0 or NaN
             out *= compute.type(dropout_scale(p))
         return out.astype(g.dtype, copy=False)
+
+
+_PTRS_MIN_RATE = 10.0  # PTRS is valid from 10 on (NumPy's switch point too)
+_INVERSION_STEPS = 64  # P(X >= 64) < 1e-25 for a rate below 10
+_LOG_FACTORIALS = [math.lgamma(k + 1.0) for k in range(10)]
+
+
+def _log_factorial(xp, k):
+    """log(k!) for integral float arrays k >= 0: a table below 10, Stirling's series with three
+    correction terms from 10 on (error < 1e-10)."""
+    n = k + 1.0
+    with_stirling = ((n - 0.5) * xp.log(n) - n + 0.5 * math.log(2 * math.pi)
+                     + 1.0 / (12.0 * n) - 1.0 / (360.0 * n ** 3) + 1.0 / (1260.0 * n ** 5))
+    table = xp.asarray(_LOG_FACTORIALS, dtype=xp.float64)
+    return xp.where(k < 10, table[xp.minimum(k, 9.0).astype(xp.int64)], with_stirling)
 
 
 def _uniform(xp, words, dtype):

@@ -22,6 +22,7 @@ from . import (
     linalg_aliases,
     linalg_matrix_exp,
     loss,
+    random_fills,
     reduction,
     rnn,
     sampling,
@@ -34,7 +35,7 @@ MODULES = (
     elementwise, shape, reduction, sorting, sampling, linalg, indexing, conversion, inplace,
     activation, loss, layers, dropout, conv, composite, batch_norm, attention, rnn,
     linalg_aliases, functional_aliases, inplace_more, tensor_misc,
-    linalg_matrix_exp,
+    linalg_matrix_exp, random_fills,
 )
 
 

@@ -78,8 +78,19 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     parameters = _as_list(parameters)
     grads = [p.grad for p in parameters if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    if grads:
+        clip_grads_with_norm_(parameters, max_norm, total)
+    return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor,
+                          foreach=None) -> None:
+    """Scale all gradients in place by min(1, max_norm / (total_norm + 1e-6)), with
+    ``total_norm`` given (e.g. by ``get_total_norm``)."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
-        return total
+        return
+    total = total_norm if isinstance(total_norm, Tensor) else _factories.tensor(total_norm)
     with no_grad():
         coef = (float(max_norm) / (total + 1e-6)).clamp(max=1.0)
         scale_by = {}  # coef once per (device, dtype), in the dtype g.mul_ would multiply in
@@ -92,7 +103,6 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
             with backend_of(a).quiet():
                 backend_of(a).xp.multiply(a, scale_by[key], out=a)
             g._version_counter[0] += 1
-    return total
 
 
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0,
