@@ -307,3 +307,12 @@ def test_max_pool_refuses_a_dilated_window_that_lies_entirely_in_the_padding():
     # dilated and padded, every window reaching the input: allowed
     out = F.max_pool2d(gradgpu.arange(16.0).reshape(1, 1, 4, 4), 3, 1, 1, 2)
     assert out.tolist() == [[[[15.0, 14.0], [11.0, 10.0]]]]
+
+
+def test_constant_pad_crops_the_input_before_padding():
+    # PyTorch narrows by the negative widths first: cropping 2 from a size-1 dim is an error
+    # even though the other side's padding would make the total positive
+    with pytest.raises(RuntimeError, match="narrow\\(\\): length must be non-negative"):
+        F.pad(gradgpu.tensor([[7.0]]), [4, -2])
+    assert F.pad(gradgpu.ones(1, 2), [3, -1]).tolist() == [[0.0, 0.0, 0.0, 1.0]]
+    assert tuple(F.pad(gradgpu.ones(1, 2), [-1, -1]).shape) == (1, 0)

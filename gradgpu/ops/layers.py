@@ -354,9 +354,11 @@ def pad(input, pad, mode: str = "constant", value=None):
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     for (a, b), s in zip(widths, input._data.shape):
-        if s + a + b < 0:
-            raise RuntimeError(f"pad(): the padded size {s + a + b} of a dim of size {s} is "
-                               f"negative (pad {list(pad)}, input {list(input.shape)})")
+        # the crops (negative widths) apply to the input as it is, before any padding
+        if s + min(a, 0) + min(b, 0) < 0:
+            raise RuntimeError(f"pad(): cannot crop {-min(a, 0) - min(b, 0)} elements from a dim "
+                               f"of size {s} (pad {list(pad)}, input {list(input.shape)}): "
+                               "narrow(): length must be non-negative.")
     return PadConstant.apply(input, tuple(widths), 0 if value is None else value)
 
 
