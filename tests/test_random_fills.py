@@ -186,6 +186,21 @@ def test_poisson_mixed_rates_shape_dtype_and_zero_gradient():
     np.testing.assert_array_equal(again.numpy(), out.detach().numpy())
 
 
+def test_poisson_infinite_rate_gives_inf_without_crash_or_warning():
+    # PTRS on an infinite rate computed k = -inf + inf = NaN (a RuntimeWarning) and, when not
+    # accepted at once, indexed the log-factorial table with NaN cast to int64 (IndexError)
+    rates = gradgpu.tensor([float("inf")] * 64 + [5.0], dtype=gradgpu.float64)
+    for seed in range(4):
+        out = _np(gradgpu.poisson(rates, generator=gradgpu.Generator().manual_seed(seed)))
+        assert np.all(np.isposinf(out[:64])) and np.isfinite(out[64])
+
+
+def test_poisson_count_beyond_float16_range_is_inf_without_a_warning():
+    # the float64 counts were cast to float16 outside errstate ("overflow encountered in cast")
+    out = _np(gradgpu.poisson(gradgpu.full((10000,), 65000.0, dtype=gradgpu.float16)))
+    assert np.isposinf(out).any() and not np.isnan(out).any()
+
+
 def test_poisson_errors():
     with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be "
                                            "non-negative"):
@@ -202,3 +217,30 @@ def test_log_factorial_table_and_stirling():
     k = np.arange(0.0, 300.0)
     expected = np.array([math.lgamma(v + 1) for v in k])
     np.testing.assert_allclose(_log_factorial(np, k), expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("fill", [
+    lambda t: t.cauchy_(0.0, 1.0),
+    lambda t: t.exponential_(1e-6),
+    lambda t: t.log_normal_(10.0, 2.0),
+    lambda t: t.geometric_(1e-6),
+])
+def test_fills_beyond_float16_range_store_inf_without_a_warning(fill):
+    # the float64 samples were cast into float16 outside errstate: "overflow encountered in
+    # cast" leaked (an error under filterwarnings=error) instead of PyTorch's inf
+    x = _np(fill(gradgpu.empty(20000, dtype=gradgpu.float16)))
+    assert np.isinf(x).any() and not np.isnan(x).any()
+
+
+@pytest.mark.parametrize("args", [(2.5,), (1.0,), (1, 2.0), (True,)])
+def test_random_refuses_non_integer_bounds(args):
+    # random_(2.5) was truncated to random_(2); PyTorch's parser raises TypeError
+    with pytest.raises(TypeError, match="random_"):
+        gradgpu.empty(4).random_(*args)
+
+
+def test_random_accepts_numpy_and_0d_tensor_integer_bounds():
+    x = _np(gradgpu.empty(1000).random_(np.int64(3)))
+    assert set(np.unique(x)) == {0.0, 1.0, 2.0}
+    x = _np(gradgpu.empty(1000).random_(gradgpu.tensor(1), gradgpu.tensor(3)))
+    assert set(np.unique(x)) == {1.0, 2.0}

@@ -203,6 +203,31 @@ def test_matrix_exp_known_values(device):
     assert gradgpu.matrix_exp(gradgpu.zeros(0, 0, device=device)).shape == (0, 0)
 
 
+def test_fill_diagonal_without_grad_writes_only_the_diagonal_positions():
+    # it built a bool mask of every element (O(numel) memory, 4 MB here) to write n values
+    import tracemalloc
+
+    a = gradgpu.zeros(2000, 2000)
+    tracemalloc.start()
+    try:
+        a.fill_diagonal_(3.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    x = a.numpy()
+    assert x.trace() == 6000.0 and x.sum() == 6000.0
+
+
+def test_matrix_exp_overflow_and_inf_give_inf_nan_without_warnings():
+    # the squarings overflowed (and inf entries met zeros) inside matmul, leaking NumPy's
+    # "overflow encountered in matmul" / "invalid value" warnings; PyTorch gives inf and NaN
+    big = gradgpu.tensor([[800.0, 0.0], [0.0, 1.0]], dtype=gradgpu.float64).matrix_exp()
+    np.testing.assert_allclose(big.numpy(), [[np.inf, 0.0], [0.0, math.e]])
+    inf = gradgpu.tensor([[np.inf, 0.0], [0.0, 1.0]], dtype=gradgpu.float64).matrix_exp()
+    assert np.isnan(inf.numpy()).all()
+
+
 def test_matrix_exp_errors(device):
     with pytest.raises(RuntimeError, match="linalg.matrix_exp: A must be batches of square "
                                            "matrices, but they are 2 by 3 matrices"):

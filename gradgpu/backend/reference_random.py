@@ -153,7 +153,9 @@ class RandomReference:
             out += u > cdf
             term *= lam_small / j
             cdf += term
-        pending = xp.nonzero(~small)[0]
+        infinite = xp.isinf(lam)  # an infinite rate gives inf (PTRS would give NaN or crash)
+        out[infinite] = xp.inf
+        pending = xp.nonzero(~small & ~infinite)[0]
         while pending.size:
             k, accept = self._ptrs_try(rng, lam[pending])
             out[pending[accept]] = k[accept]

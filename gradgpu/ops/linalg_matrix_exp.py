@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtypes
-from ._common import Tensor, xp_of
+from ._common import Tensor, backend_of, xp_of
 from .linalg import matmul
 from .linalg_inverse import solve
 
@@ -48,20 +48,24 @@ def matrix_exp(input: Tensor) -> Tensor:
         s = 0  # NaN/inf propagate through the approximant as they should
     else:
         s = max(0, math.ceil(math.log2(norm / _THETA_13))) if norm > 0 else 0
-    a = input / float(2 ** s) if s else input
-    eye = Tensor._make(xp.broadcast_to(xp.eye(n, dtype=input._data.dtype), input._data.shape))
-    a2 = matmul(a, a)
-    a4 = matmul(a2, a2)
-    a6 = matmul(a4, a2)
-    b = _B
-    u = matmul(a6, b[13] * a6 + b[11] * a4 + b[9] * a2)
-    u = matmul(a, u + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
-    v = matmul(a6, b[12] * a6 + b[10] * a4 + b[8] * a2)
-    v = v + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
-    out = solve(v - u, v + u)
-    for _ in range(s):
-        out = matmul(out, out)
-    return out
+    # an entry beyond the range overflows to inf (and inf - inf to NaN), as in PyTorch: no
+    # NumPy warnings
+    with backend_of(input._data).quiet():
+        a = input / float(2 ** s) if s else input
+        eye = xp.broadcast_to(xp.eye(n, dtype=input._data.dtype), input._data.shape)
+        eye = Tensor._make(eye)
+        a2 = matmul(a, a)
+        a4 = matmul(a2, a2)
+        a6 = matmul(a4, a2)
+        b = _B
+        u = matmul(a6, b[13] * a6 + b[11] * a4 + b[9] * a2)
+        u = matmul(a, u + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+        v = matmul(a6, b[12] * a6 + b[10] * a4 + b[8] * a2)
+        v = v + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+        out = solve(v - u, v + u)
+        for _ in range(s):
+            out = matmul(out, out)
+        return out
 
 
 TENSOR_METHODS = {"matrix_exp": matrix_exp}

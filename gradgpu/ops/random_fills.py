@@ -41,6 +41,13 @@ def _require_float(self, op: str, distribution: str) -> None:
                            f"{name}")
 
 
+def _fill(self, be, arr, op: str) -> Tensor:
+    """_fill_with, quietly: a float64 sample beyond a narrow dtype's range is stored as inf (as
+    PyTorch's samples are), not a NumPy overflow warning."""
+    with be.quiet():
+        return _fill_with(self, arr, op)
+
+
 def _uniform_open_closed(self, generator):
     """(backend, 1 - u) with u uniform on [0, 1): float64 numbers in (0, 1]."""
     be, rng = _draw(self, generator)
@@ -54,7 +61,7 @@ def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     _require_float(self, "exponential_", "Exponential")
     be, v = _uniform_open_closed(self, generator)
-    return _fill_with(self, -be.xp.log(v) / float(lambd), "exponential_")
+    return _fill(self, be, -be.xp.log(v) / float(lambd), "exponential_")
 
 
 def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
@@ -65,8 +72,8 @@ def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) ->
     _require_float(self, "cauchy_", "Cauchy")
     be, rng = _draw(self, generator)
     u = be.uniform(rng, self._data.shape, _F64)
-    return _fill_with(self, float(median) + float(sigma) * be.xp.tan(math.pi * (u - 0.5)),
-                      "cauchy_")
+    return _fill(self, be, float(median) + float(sigma) * be.xp.tan(math.pi * (u - 0.5)),
+                 "cauchy_")
 
 
 def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
@@ -78,9 +85,9 @@ def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) ->
         raise NotImplementedError(f'"log_normal_" not implemented for {self.dtype}')
     be, rng = _draw(self, generator)
     z = be.normal(rng, self._data.shape, _F64)
-    with be.quiet():  # exp overflows to inf in a narrow dtype, as PyTorch's samples do
+    with be.quiet():  # exp overflows to inf, as PyTorch's samples do
         arr = be.xp.exp(float(mean) + float(std) * z)
-    return _fill_with(self, arr, "log_normal_")
+    return _fill(self, be, arr, "log_normal_")
 
 
 def geometric_(self, p: float, *, generator=None) -> Tensor:
@@ -93,7 +100,7 @@ def geometric_(self, p: float, *, generator=None) -> Tensor:
     k = be.xp.maximum(be.xp.ceil(be.xp.log(v) / math.log1p(-float(p))), 1.0)
     if self._data.dtype.kind in "iub":  # clamp to the dtype's range instead of wrapping
         k = be.xp.minimum(k, float(_int_max(self._data.dtype)))
-    return _fill_with(self, k, "geometric_")
+    return _fill(self, be, k, "geometric_")
 
 
 def _int_max(dtype) -> int:
@@ -125,8 +132,8 @@ def random_(self, *args, generator=None, **bounds) -> Tensor:
         low, high = 0, (args[0] if args else bounds.get("to"))
     _start(self, "random_")
     dtype = self._data.dtype
-    low = int(low)
-    high = _default_to(dtype) if high is None else int(high)
+    low = _int_bound(low)
+    high = _default_to(dtype) if high is None else _int_bound(high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
@@ -134,6 +141,17 @@ def random_(self, *args, generator=None, **bounds) -> Tensor:
     be, rng = _draw(self, generator)
     arr = be.randint(rng, low, high, self._data.shape, np.int64)
     return _fill_with(self, arr, "random_")
+
+
+def _int_bound(value) -> int:
+    """An int bound of random_ (a Python or NumPy integer, or an integer 0-d tensor); a
+    float or bool is refused, as PyTorch's argument parser does (2.5 is not truncated)."""
+    if isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu":
+        return int(value.item())
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"random_() received an invalid combination of arguments - got "
+                        f"({type(value).__name__}), but expected integer bounds (from, to)")
+    return int(value)
 
 
 def _check_range(dtype, low: int, high: int) -> None:
@@ -184,7 +202,8 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     be, rng = _draw(input, generator)
     if bool((~(rates >= 0)).any()):  # host sync: the rates must be checked (NaN included)
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    sample = be.poisson(rng, rates).astype(rates.dtype)
+    with be.quiet():  # a count beyond float16's range is stored as inf, as in PyTorch
+        sample = be.poisson(rng, rates).astype(rates.dtype)
     return _PoissonSample.apply(input, sample)
 
 

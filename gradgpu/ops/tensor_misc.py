@@ -39,17 +39,18 @@ def fill_diagonal_(self, fill_value, wrap: bool = False):
     # flat positions of the diagonal in a C-contiguous layout: each step adds 1 to every index
     step = sum(int(np.prod(shp[k + 1:])) for k in range(len(shp)))
     stop = self._data.size if (wrap and len(shp) == 2 and shp[0] > shp[1]) else n * step
-    mask = xp.zeros(self._data.size, dtype=bool)
-    mask[0:stop:step] = True
-    mask = Tensor._make(mask.reshape(shp))
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()  # (PyTorch takes a Scalar: a host value either way)
     value = checked_value(fill_value, self._data.dtype, "fill_diagonal_")
     if _state.enabled and self._requires_grad:
+        mask = xp.zeros(self._data.size, dtype=bool)
+        mask[0:stop:step] = True
+        mask = Tensor._make(mask.reshape(shp))
         result = ew.where(mask, Tensor._make(xp.asarray(value, dtype=self._data.dtype)),
                           _original(self))
         return commit(self, result, "fill_diagonal_")
-    self._data[mask._data] = value
+    # the diagonal's positions only (O(n) work and memory, not a mask of every element)
+    self._data[xp.unravel_index(xp.arange(0, stop, step), shp)] = value
     self._version_counter[0] += 1
     return self
 

@@ -77,6 +77,29 @@ def test_fusion_errors():
 
 # ---- functional_call ---------------------------------------------------------------------
 
+def test_functional_call_on_a_parametrized_name_sets_and_restores_through_the_property():
+    # the name is a class property, not a parameter: it was set through the property but
+    # "restored" by deleting it from the instance __dict__ (KeyError), leaving the original
+    # overwritten. PyTorch sets it (through right_inverse) and sets the old value back.
+    from gradgpu.nn.utils import parametrize
+
+    class Double(nn.Module):
+        def forward(self, x):
+            return 2 * x
+
+        def right_inverse(self, y):
+            return y / 2
+
+    m = nn.Linear(2, 2, bias=False).to(gradgpu.float64)
+    with gradgpu.no_grad():
+        m.weight.copy_(gradgpu.eye(2, dtype=gradgpu.float64))
+    parametrize.register_parametrization(m, "weight", Double())
+    x = gradgpu.ones(1, 2, dtype=gradgpu.float64)
+    out = functional_call(m, {"weight": gradgpu.full((2, 2), 3.0, dtype=gradgpu.float64)}, (x,))
+    np.testing.assert_allclose(out.detach().numpy(), [[6.0, 6.0]])
+    np.testing.assert_allclose(m.weight.detach().numpy(), np.eye(2))
+
+
 def test_functional_call_replaces_and_restores(device):
     m = nn.Linear(2, 2, device=device).double()
     weight, bias = m.weight, m.bias

@@ -91,6 +91,20 @@ def test_assignment_goes_through_right_inverse_and_chaining(device):
     np.testing.assert_allclose(_np(m.weight), _np(target))
 
 
+def test_assignment_of_another_shape_replaces_the_original_not_broadcasts():
+    # PyTorch sets original to the assigned value (original.set_(value)); copy_ broadcast a
+    # (4,) value into the (3, 4) original, or raised for a (2, 2) one
+    lin = nn.Linear(4, 3)
+    parametrize.register_parametrization(lin, "weight", Scale())
+    original = lin.parametrizations.weight.original
+    lin.weight = gradgpu.ones(4)
+    assert lin.parametrizations.weight.original is original
+    assert original.shape == (4,) and lin.weight.shape == (4,)
+    np.testing.assert_allclose(lin.weight.detach().numpy(), np.full(4, 1.0))
+    lin.weight = gradgpu.ones(2, 2)
+    assert lin.weight.shape == (2, 2)
+
+
 def test_cached_computes_once():
     m = _linear(2, 2)
     parametrize.register_parametrization(m, "weight", Scale())

@@ -46,8 +46,11 @@ def _register_parameter_or_buffer(module: Module, name: str, x) -> None:
 
 
 def _maybe_set(dest: Tensor, src: Tensor) -> None:
-    """dest <- src in place (both leaves of the same shape: the original keeps its identity,
-    so optimizers holding it keep working)."""
+    """dest <- src in place, as PyTorch's ``dest.set_(src)``: the original keeps its identity
+    (optimizers holding it keep working) and takes src's shape (never broadcasts src)."""
+    if dest.shape != src.shape:
+        _replace_data(dest, src)
+        return
     with no_grad():
         dest.copy_(src)
 
@@ -84,8 +87,7 @@ class ParametrizationList(ModuleList):
                 raise ValueError("When `right_inverse` outputs one tensor, it may not change "
                                  f"the device.\noriginal.device: {original.device}\n"
                                  f"right_inverse(original).device: {new.device}")
-            _maybe_set(original, new) if original.shape == new.shape else _replace_data(
-                original, new)
+            _maybe_set(original, new)
             _register_parameter_or_buffer(self, "original", original)
         else:
             for i, originali in enumerate(new):

@@ -49,27 +49,31 @@ def _owner(module: Module, name: str) -> tuple[Module, str]:
 @contextmanager
 def _reparametrize(module: Module, values: dict):
     """Swap the tensors in for the call, restoring the module's own ones afterwards (even
-    when the call raises)."""
+    when the call raises). A name that is neither a parameter nor a buffer (a parametrized
+    tensor's property, a plain attribute) is set with setattr and set back, as PyTorch's
+    ``swap_tensor``."""
     restore = []
     try:
         for name, value in values.items():
             owner, leaf = _owner(module, name)
             for registry in (owner._parameters, owner._buffers):
                 if leaf in registry:
-                    restore.append((registry, leaf, registry[leaf]))
+                    restore.append((registry.__setitem__, leaf, registry[leaf]))
                     registry[leaf] = value  # bypass __setattr__: a plain tensor is allowed
                     break
             else:
-                had = leaf in owner.__dict__
-                restore.append((owner.__dict__, leaf, owner.__dict__.get(leaf) if had else _NONE))
-                object.__setattr__(owner, leaf, value)
+                old = getattr(owner, leaf) if hasattr(owner, leaf) else _NONE
+                setattr(owner, leaf, value)
+                restore.append((owner, leaf, old))
         yield
     finally:
-        for registry, leaf, old in reversed(restore):
-            if old is _NONE:
-                del registry[leaf]
+        for target, leaf, old in reversed(restore):
+            if not isinstance(target, Module):
+                target(leaf, old)
+            elif old is _NONE:
+                delattr(target, leaf)
             else:
-                registry[leaf] = old
+                setattr(target, leaf, old)
 
 
 _NONE = object()
