@@ -125,3 +125,19 @@ def test_errors(device):
         F.ctc_loss(lp, tg, [5, 5], [3, 2], blank=4)
     with pytest.raises(ValueError, match="bad is not a valid value for reduction"):
         F.ctc_loss(lp, tg, [5, 5], [3, 2], reduction="bad")
+
+
+def test_empty_log_probs_and_float_lengths_raise(device):
+    # PyTorch: "log_probs tensor must not be empty" (T = 0 gave an IndexError, N = 0 a nan mean)
+    for shape in ((0, 2, 3), (4, 0, 3)):
+        n = shape[1]
+        with pytest.raises(RuntimeError, match="must not be empty"):
+            F.ctc_loss(_t(np.zeros(shape), device), _t(np.zeros((n, 1), np.int64), device),
+                       _t(np.zeros(n, np.int64), device), _t(np.zeros(n, np.int64), device))
+    # float lengths were silently truncated; PyTorch: "input_lengths must be integral"
+    lp = _t(np.log(np.full((4, 2, 3), 1 / 3)), device)
+    tg = _t(np.array([[1, 2], [2, 2]]), device)
+    with pytest.raises(RuntimeError, match="input_lengths must be integral"):
+        F.ctc_loss(lp, tg, _t(np.array([4.0, 3.0]), device), _t(np.array([2, 2]), device))
+    with pytest.raises(RuntimeError, match="target_lengths must be integral"):
+        F.ctc_loss(lp, tg, _t(np.array([4, 3]), device), _t(np.array([2.0, 2.0]), device))

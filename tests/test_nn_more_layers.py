@@ -338,3 +338,34 @@ def test_lazy_conv2d(device):
     assert unbatched.in_channels == 3
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.LazyConv2d(4, 3, groups=2)(gradgpu.randn(3, 5, 5, device=device))
+
+
+# torch.nn.functional.grid_sample(arange(12).reshape(1, 1, 3, 4), FAR, align_corners=False)
+_FAR = np.array([[[[1e30, 0.0], [-1e20, 0.5], [0.5, 3e19], [0.2, 0.1], [3e9, 0.1],
+                   [-4e9, 0.2]]]])
+TORCH_FAR = {
+    ("bilinear", "zeros"): ([0, 0, 0, 6.5, 0, 0], [0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 0, 0]),
+    ("bilinear", "border"): ([7, 7, 10.5, 6.5, 7.6, 5.2], [0, 6, 0, 6, 2, 0, 2, 6, 0, 6, 0, 6]),
+    ("nearest", "zeros"): ([0, 0, 0, 6, 0, 0], [0] * 12),
+    ("nearest", "border"): ([7, 8, 10, 6, 7, 4], [0] * 12),
+}
+
+
+@pytest.mark.parametrize("mode,padding_mode", sorted(TORCH_FAR))
+def test_grid_sample_far_outside_and_non_finite_points(mode, padding_mode, device):
+    # coordinates beyond the int64 range made the float -> int cast overflow (a NumPy
+    # RuntimeWarning, garbage indices on other backends); PyTorch treats them as outside
+    want, want_grad = TORCH_FAR[mode, padding_mode]
+    img = _t(np.arange(12.0).reshape(1, 1, 3, 4), device, grad=True)
+    grid = _t(_FAR, device, grad=True)
+    out = F.grid_sample(img, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
+    np.testing.assert_allclose(out.detach().cpu().numpy().ravel(), want, atol=1e-12)
+    out.sum().backward()
+    np.testing.assert_allclose(grid.grad.cpu().numpy().ravel(), want_grad, atol=1e-12)
+    # non-finite points sample as outside (PyTorch's safe_downgrade_to_int_range), no warning
+    for pm in ("zeros", "border", "reflection"):
+        bad = _t(np.array([[[[np.nan, 0.1], [np.inf, 0.2], [0.3, -np.inf]]]]), device,
+                 grad=True)
+        res = F.grid_sample(img, bad, mode=mode, padding_mode=pm, align_corners=True)
+        res.sum().backward()
+        assert np.isfinite(bad.grad.cpu().numpy()).all()

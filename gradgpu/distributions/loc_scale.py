@@ -25,7 +25,9 @@ class LocScale(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        cls = type(self)
+        # the family (Normal, Laplace) this instance belongs to, so that a subclass with its own
+        # __init__ and no expand still raises, as PyTorch's (type(self) always passed the check)
+        cls = next(c for c in type(self).__mro__ if LocScale in c.__bases__)
         new = self._get_checked_instance(cls, _instance)
         batch_shape = Size(batch_shape)
         new.loc = self.loc.expand(batch_shape)

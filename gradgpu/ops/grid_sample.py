@@ -19,6 +19,7 @@ from ._common import Tensor, check_tensor, same_device, xp_of
 from .elementwise import where
 from .shape import reshape
 
+_INT_RANGE = 2.0 ** 31 - 2  # |coordinate| past which it is treated as outside, as PyTorch's
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
                   "align_corners=False since 1.3.0. Please specify align_corners=True if the old "
                   "behavior is desired. See the documentation of grid_sample for details.")
@@ -95,12 +96,20 @@ def _reflect(coord, twice_low: int, twice_high: int):
 
 def _source_coord(coord, size: int, padding_mode: str, align_corners: bool):
     c = _unnormalize(coord, size, align_corners)
+    xp = xp_of(c)
+    ok = xp.isfinite(c._data)
     if padding_mode == "border":
         c = _clip(c, size)
     elif padding_mode == "reflection":
+        c = where(Tensor._make(ok), c, 0.0)  # inf would fold to NaN (with warnings)
         c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
         c = _clip(c, size)
-    return c
+    # PyTorch's safe_downgrade_to_int_range: a coordinate that is not finite (or, reflected,
+    # was not) or lies beyond the int32 range samples as outside (-100) with a zero gradient,
+    # instead of an overflowing float -> int64 cast (garbage indices, NumPy RuntimeWarning)
+    d = c._data
+    ok = (ok if padding_mode == "reflection" else xp.isfinite(d)) & (xp.abs(d) < _INT_RANGE)
+    return where(Tensor._make(ok), c, -100.0)
 
 
 def _tap(flat_input, xi, yi, h: int, w: int, xp):

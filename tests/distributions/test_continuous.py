@@ -154,3 +154,23 @@ def test_the_erfinv_icdf_uses_matches_and_has_higher_derivatives(device):
                       1.8213863677184496], rtol=1e-12)
     assert gradcheck(erfinv, (y,))
     assert gradgpu.autograd.gradgradcheck(erfinv, (y,))
+
+
+@pytest.mark.parametrize("family", [Normal, Laplace])
+def test_expand_of_subclass_with_own_init_raises(family, device):
+    # PyTorch raises; the shared expand passed type(self) as the family and let it through,
+    # returning an instance without the subclass's own attributes
+    class Custom(family):
+        def __init__(self, loc, scale, extra):
+            self.extra = extra
+            super().__init__(loc, scale)
+
+    d = Custom(t64(LOC, device), t64(SCALE, device), 5)
+    with pytest.raises(NotImplementedError, match=f"Subclass Custom of {family.__name__}"):
+        d.expand((3, 2))
+
+    class Plain(family):
+        pass
+
+    e = Plain(t64(LOC, device), t64(SCALE, device)).expand((3, 2))
+    assert type(e) is Plain and tuple(e.batch_shape) == (3, 2)

@@ -36,6 +36,8 @@ def _host_lengths(lengths, name: str, batch: int) -> np.ndarray:
         arr = arr.get() if hasattr(arr, "get") else np.asarray(arr)  # one device-to-host copy
     else:
         arr = np.asarray(lengths)
+    if arr.dtype.kind not in "iu":
+        raise RuntimeError(f"{name} must be integral")
     arr = arr.reshape(-1).astype(np.int64)
     if arr.shape[0] != batch:
         raise RuntimeError(f"{name} must be of size batch_size")
@@ -159,6 +161,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
         raise RuntimeError(f"ctc_loss(): expected log_probs of shape (T, N, C) or (T, C), got "
                            f"{list(log_probs.shape)}")
     t_len, n, c = log_probs._data.shape
+    if log_probs._data.size == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
     il = _host_lengths(input_lengths, "input_lengths", n)
