@@ -119,9 +119,13 @@ def _kl_bernoulli_bernoulli(p, q):
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p, q):
     """sum_k p_k (log p_k - log q_k), inf where q_k = 0 < p_k."""
-    t = p.probs * (p.logits - q.logits)
-    t = gradgpu.where((q.probs == 0).expand_as(t), _INF, t)
-    t = gradgpu.where((p.probs == 0).expand_as(t), 0.0, t)
+    p_zero, q_zero = p.probs == 0, q.probs == 0
+    # -inf logits (zero probabilities) replaced before the arithmetic: 0 * (-inf) and
+    # -inf - -inf would be NaN (and NumPy warnings) in entries the masks below overwrite anyway
+    diff = gradgpu.where(p_zero, 0.0, p.logits) - gradgpu.where(q_zero, 0.0, q.logits)
+    t = p.probs * diff
+    t = gradgpu.where(q_zero.expand_as(t), _INF, t)
+    t = gradgpu.where(p_zero.expand_as(t), 0.0, t)
     return t.sum(-1)
 
 

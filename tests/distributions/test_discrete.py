@@ -159,3 +159,19 @@ def test_categorical_sample_memory_does_not_scale_with_samples_times_categories(
     assert tuple(s.shape) == (64, 4) and s.dtype == gradgpu.int64
     assert 0 <= int(s.min()) and int(s.max()) < 2**16
     assert peak < 20 * 2**20
+
+
+def test_categorical_kl_with_zero_probabilities_is_silent_and_finite_in_its_gradient():
+    # -inf logits: no NumPy warning (errors in this test run); values from PyTorch 2.13, whose
+    # gradient w.r.t. p's logits is NaN here (0 * -inf inside its formula); ours is finite
+    D = gradgpu.distributions
+    inf = float("inf")
+    lp = gradgpu.tensor([[0.0, -inf, 1.0], [0.5, 0.2, -inf]], requires_grad=True)
+    lq = gradgpu.tensor([[1.0, 0.0, -inf], [0.1, 0.3, -inf]], requires_grad=True)
+    kl = D.kl_divergence(D.Categorical(logits=lp), D.Categorical(logits=lq))
+    assert kl[0].item() == inf
+    assert abs(kl[1].item() - 0.03100484609603882) < 1e-6
+    kl[1].backward()
+    assert all(abs(a - b) < 1e-6 for a, b in zip(lq.grad[1].tolist(),
+                                                   [-0.12427648901939392, 0.1242765486240387, 0.0]))
+    assert lp.grad.isfinite().all().item()
