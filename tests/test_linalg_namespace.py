@@ -318,3 +318,71 @@ def test_solve_right_side_takes_no_vectors(b_shape):
     with pytest.raises(RuntimeError, match=r"^linalg.solve: Incompatible shapes of A and B for "
                                            r"the equation XA = B \(3x3 and 3x1\)$"):
         LA.solve(A, gradgpu.ones(*b_shape, dtype=gradgpu.float64), left=False)
+
+
+def test_slogdet_gradient_at_a_singular_matrix_is_infinite_not_an_error(device):
+    # PyTorch 2.13 gives [[-inf, inf], [inf, -inf]] for the first matrix (signs from LU's
+    # triangular solve with a zero pivot); we give g cof(A) / +0, the limit as det -> 0+
+    a = _t([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]], device, requires_grad=True)
+    (grad,) = gradgpu.autograd.grad(LA.slogdet(a).logabsdet.sum(), a)
+    np.testing.assert_allclose(grad.cpu().numpy(), [[[math.inf, -math.inf], [-math.inf, math.inf]],
+                                                    [[0.6, -0.2], [-0.2, 0.4]]])
+    z = _t(np.zeros((2, 2)), device, requires_grad=True)
+    (zero,) = gradgpu.autograd.grad(LA.slogdet(z).logabsdet, z)
+    assert np.isnan(zero.cpu().numpy()).all()  # every cofactor is 0: 0 / 0
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("a,prefix,order", [
+    ([[math.nan, 0.0], [0.0, 1.0]], "", 1),
+    ([[1.0, 0.0], [math.nan, 1.0]], "", 2),
+    ([[[1.0, 0.0], [0.0, 1.0]], [[4.0, 0.0], [0.0, math.nan]]], r"\(Batch element 1\): ", 2),
+])
+def test_cholesky_of_nan_raises_pytorchs_linalg_error(device, a, prefix, order, upper):
+    with pytest.raises(LA.LinAlgError, match=rf"^linalg.cholesky: {prefix}The factorization "
+                                             r"could not be completed because the input is not "
+                                             rf"positive-definite \(the leading minor of order "
+                                             rf"{order} is not positive-definite\).$"):
+        LA.cholesky(_t(a, device), upper=upper)
+    # only the lower triangle is read: a nan above the diagonal is no error (as PyTorch's)
+    np.testing.assert_array_equal(LA.cholesky(_t([[1.0, math.nan], [0.0, 1.0]], device))
+                                  .cpu().numpy(), np.eye(2))
+
+
+def test_solve_factors_an_unbatched_a_once_for_a_batched_b(monkeypatch):
+    shapes, solve = [], np.linalg.solve
+    monkeypatch.setattr(np.linalg, "solve", lambda a, b: shapes.append(a.shape) or solve(a, b))
+    A = _t([[2.0, 1.0], [1.0, 3.0]], "cpu", requires_grad=True)
+    B = _t(np.arange(12.0).reshape(3, 2, 2), "cpu", requires_grad=True)
+    X = LA.solve(A, B)
+    gA, gB = gradgpu.autograd.grad((X * _t(np.arange(12.0).reshape(3, 2, 2), "cpu")).sum(),
+                                   (A, B))
+    assert shapes == [(2, 2), (2, 2)]  # forward and backward: one 2x2 system, 6 columns
+    with pytest.raises(LA.LinAlgError, match=r"^torch.linalg.solve: The solver failed because "):
+        LA.solve(gradgpu.zeros(2, 2, dtype=gradgpu.float64), B)  # A has no batch element 0
+    # PyTorch 2.13's values
+    expected = [[[-0.4, 0.0], [0.8, 1.0]], [[1.2, 1.6], [1.6, 1.8]], [[2.8, 3.2], [2.4, 2.6]]]
+    np.testing.assert_allclose(X.detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(gB.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(gA.numpy(), [[-22.24, -19.52], [-19.52, -19.96]], rtol=1e-12)
+    # a batched A, B with one more leading dim (broadcast in B's own batch dim)
+    A2 = _t([[[2.0, 1.0], [1.0, 3.0]], [[1.0, 0.0], [1.0, 2.0]]], "cpu", requires_grad=True)
+    B2 = _t(np.array([1.0, 2.0, -1.0]).reshape(3, 1, 1, 1) * np.array([[[1.0], [2.0]]]),
+            "cpu", requires_grad=True)
+    shapes.clear()
+    X2 = LA.solve(A2, B2)
+    gA2, gB2 = gradgpu.autograd.grad((X2 * X2).sum(), (A2, B2))
+    assert shapes == [(2, 2, 2), (2, 2, 2)]
+    np.testing.assert_allclose(X2.detach().numpy()[:, :, :, 0],
+                               [[[0.2, 0.6], [1.0, 0.5]], [[0.4, 1.2], [2.0, 1.0]],
+                                [[-0.2, -0.6], [-1.0, -0.5]]], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gA2.numpy(), [[[0.0, 0.0], [-0.48, -1.44]],
+                                             [[-9.0, -4.5], [-3.0, -1.5]]], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gB2.numpy()[:, 0, :, 0], [[1.5, 0.9], [3.0, 1.8], [-1.5, -0.9]],
+                               rtol=1e-12)
+
+
+def test_solve_with_nan_in_b_gives_nan_not_an_error(device):
+    # PyTorch 2.13: [[nan], [nan]] (LAPACK's getrs mixes the nan into every row)
+    X = LA.solve(_t([[1.0, 0.0], [0.0, 1.0]], device), _t([[math.nan], [1.0]], device))
+    assert np.isnan(X.cpu().numpy()).all()

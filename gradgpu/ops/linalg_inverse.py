@@ -17,7 +17,7 @@ from ..autograd.function import Function
 from ._common import Tensor, check_tensor, same_device, xp_of
 from .composite import _scalar_name
 from .elementwise import where
-from .shape import diagonal, sum_to_shape, tril, unsqueeze
+from .shape import diagonal, movedim, sum_to_shape, tril, unsqueeze
 from .shape.reorder import diag_embed
 
 SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -79,25 +79,32 @@ def _zero_pivot(a: np.ndarray) -> int:
 
 
 def _not_pd_order(a: np.ndarray) -> int:
-    """Order of the first leading minor that is not positive-definite (potrf's info)."""
+    """Order of the first leading minor that is not positive-definite, a nan/inf pivot counting
+    as not positive (potrf's info); 0 when there is none."""
     for k in range(1, a.shape[0] + 1):
         try:
-            np.linalg.cholesky(a[:k, :k])
+            with np.errstate(all="ignore"):
+                pivot = np.linalg.cholesky(a[:k, :k])[k - 1, k - 1]
         except np.linalg.LinAlgError:
             return k
-    return a.shape[0]
+        if not (np.isfinite(pivot) and pivot > 0):
+            return k
+    return 0
 
 
 def _batch_prefix(A, b: int) -> str:
     return f"(Batch element {b}): " if A.ndim > 2 else ""
 
 
-def _failed(xp, out, a) -> bool:
-    """Whether the routine failed: no result, or a non-finite one from a finite input (cuSOLVER
+def _failed(xp, out, *inputs) -> bool:
+    """Whether the routine failed: no result, or a non-finite one from finite inputs (cuSOLVER
     reports failure that way). One host sync."""
     if out is None:
         return True
-    return bool(~xp.isfinite(out).all() & xp.isfinite(a).all())
+    flag = ~xp.isfinite(out).all()
+    for x in inputs:
+        flag = flag & xp.isfinite(x).all()
+    return bool(flag)
 
 
 def _run(fn, xp, a):
@@ -194,7 +201,21 @@ class Slogdet(Function):
     @staticmethod
     def backward(ctx, gsign, glog):
         (A,) = ctx.saved_tensors
-        return _mat(glog) * inv(A).mT
+        try:
+            return _mat(glog) * inv(A).mT
+        except LinAlgError:
+            return _slogdet_backward_singular(glog, A)
+
+
+def _slogdet_backward_singular(g, A):
+    """g A^-T = g cof(A) / det(A) where some A is exactly singular: there the limit as det(A)
+    goes to 0 from above, g cof(A) / 0 (±inf; nan where the cofactor is 0), with cof(A) by SVD;
+    g A^-T for the other matrices of the batch."""
+    xp, n = xp_of(A), A._data.shape[-1]
+    singular = _mat(Tensor._make(xp.linalg.slogdet(A._data)[0] == 0))
+    eye = Tensor._make(xp.eye(n, dtype=A._data.dtype))
+    regular = _mat(g) * inv(where(singular, eye, A)).mT
+    return where(singular, _det_backward_svd(g, A) / 0.0, regular)
 
 
 def _mat(x):
@@ -229,12 +250,19 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, A, B, op):
-        xp = xp_of(A)
-        batch = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2])
-        a = xp.broadcast_to(A._data, batch + A._data.shape[-2:])
+        xp, a_batch = xp_of(A), A._data.shape[:-2]
+        batch = np.broadcast_shapes(a_batch, B._data.shape[:-2])
         b = xp.broadcast_to(B._data, batch + B._data.shape[-2:])
-        out = _run(lambda m: xp.linalg.solve(m, b), xp, a)
-        if _failed(xp, out, a):
+        lead = len(batch) - len(a_batch)
+        if lead and batch[lead:] == a_batch:
+            # A only gains leading dims: factor each A once, B's leading dims into columns
+            a = A._data
+            out = _run(lambda m: _from_columns(xp.linalg.solve(m, _to_columns(b, lead)),
+                                               batch, b.shape[-1]), xp, a)
+        else:
+            a = xp.broadcast_to(A._data, batch + A._data.shape[-2:])
+            out = _run(lambda m: xp.linalg.solve(m, b), xp, a)
+        if _failed(xp, out, a, b):  # a nan/inf in B gives nan/inf, as PyTorch's
             _raise_singular(a, op, "solve")
         x = Tensor._make(out)
         ctx.save_for_backward(A, x)
@@ -246,8 +274,34 @@ class Solve(Function):
         A, x = ctx.saved_tensors
         a_shape, b_shape = ctx.shapes
         gb = Solve.apply(A.mT, g, "linalg.solve")
-        ga = sum_to_shape(-(gb @ x.mT), a_shape) if ctx.needs_input_grad[0] else None
+        ga = None
+        if ctx.needs_input_grad[0]:
+            lead = x.ndim - len(a_shape)
+            if lead > 0 and x.shape[lead:-2] == a_shape[:-2]:
+                # sum_e gb_e x_e^T as one product: the leading dims into the columns
+                cols = a_shape[:-1] + (int(np.prod(x.shape[:lead])) * x.shape[-1],)
+                gb_c, x_c = (movedim(t, tuple(range(lead)), tuple(range(-lead - 1, -1)))
+                             .reshape(cols) for t in (gb, x))
+                ga = -(gb_c @ x_c.mT)
+            else:
+                ga = sum_to_shape(-(gb @ x.mT), a_shape)
         return ga, sum_to_shape(gb, b_shape), None
+
+
+def _to_columns(b, lead: int):
+    """(*E, *batch, n, k) -> (*batch, n, prod(E) k): the first ``lead`` dims into the columns."""
+    nd = b.ndim
+    b = b.transpose(tuple(range(lead, nd - 1)) + tuple(range(lead)) + (nd - 1,))
+    return b.reshape(b.shape[:nd - 1 - lead] + (int(np.prod(b.shape[nd - 1 - lead:])),))
+
+
+def _from_columns(x, batch, k: int):
+    """The inverse of ``_to_columns``: (*batch, n, prod(E) k) -> (*E, *batch, n, k)."""
+    lead = len(batch) - (x.ndim - 2)
+    x = x.reshape(x.shape[:-1] + batch[:lead] + (k,))
+    nd = x.ndim
+    first = tuple(range(nd - 1 - lead, nd - 1))
+    return x.transpose(first + tuple(range(nd - 1 - lead)) + (nd - 1,)).copy()
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
@@ -291,17 +345,16 @@ class Cholesky(Function):
     def forward(ctx, A, upper, op):
         xp, a = xp_of(A), A._data
         out = _run(xp.linalg.cholesky, xp, a)
-        # potrf leaves a non-positive (or nan) pivot on L's diagonal where it stopped
-        if out is None or bool(~(xp.diagonal(out, 0, -2, -1) > 0).all()
-                               & xp.isfinite(a).all()):
+        # potrf leaves a non-positive (or nan) pivot on L's diagonal where it stopped; a nan
+        # or inf in the input fails too, as PyTorch's (one host sync)
+        if out is None or bool(~(xp.isfinite(d := xp.diagonal(out, 0, -2, -1)) & (d > 0)).all()):
             for b, m in enumerate(_host_batches(a)):
-                try:
-                    np.linalg.cholesky(m)
-                except np.linalg.LinAlgError:
+                k = _not_pd_order(m)
+                if k:
                     raise LinAlgError(
                         f"{op}: {_batch_prefix(a, b)}The factorization could not be completed "
                         "because the input is not positive-definite (the leading minor of "
-                        f"order {_not_pd_order(m)} is not positive-definite).") from None
+                        f"order {k} is not positive-definite).")
             raise LinAlgError(f"{op}: the input is not numerically positive-definite.")
         y = Tensor._make(out.swapaxes(-1, -2) if upper else out)
         ctx.upper = upper
