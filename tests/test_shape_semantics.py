@@ -345,3 +345,10 @@ def test_views_survive_in_place_ops_that_only_change_metadata():
     y.unsqueeze_(0)
     (v * 3).sum().backward()
     assert x.grad.tolist() == [6.0, 6.0, 0.0]
+
+
+def test_flatten_of_an_empty_tensor_keeps_the_merged_size():
+    # -1 is ambiguous when another dim is 0: the merged size is the product (PyTorch 2.13)
+    assert tuple(gradgpu.zeros(0, 4, 2).flatten(-2).shape) == (0, 8)
+    assert tuple(gradgpu.zeros(3, 0, 2).flatten(1).shape) == (3, 0)
+    assert tuple(gradgpu.zeros(0, 4, 2).flatten().shape) == (0,)

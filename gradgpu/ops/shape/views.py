@@ -138,7 +138,10 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shp = input._data.shape
-    return reshape(input, shp[:s] + (-1 if 0 not in shp[s:e + 1] else 0,) + shp[e + 1:])
+    merged = 1
+    for size in shp[s:e + 1]:  # the product itself, not -1: ambiguous when another dim is 0
+        merged *= size
+    return reshape(input, shp[:s] + (merged,) + shp[e + 1:])
 
 
 def unflatten(input, dim: int, sizes):
