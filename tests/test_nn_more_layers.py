@@ -173,6 +173,56 @@ def test_pdist_matches_pytorch_and_zero_distance_grad(device):
         F.pdist(x, -1.0)
 
 
+def test_pdist_inf_gives_each_tie_the_whole_gradient_and_empty_columns(device):
+    x = _t([[0.0, 0.0], [1.0, 1.0], [1.0, -1.0]], device, grad=True)
+    y = F.pdist(x, float("inf"))
+    np.testing.assert_array_equal(y.detach().cpu().numpy(), [1.0, 1.0, 2.0])
+    y.backward(_t([1.0, 2.0, 3.0], device))
+    # PyTorch's values: sign(diff) g at every coordinate where |diff| is the max
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [[-3.0, 1.0], [1.0, 4.0], [2.0, -5.0]])
+    for p in (2.0, float("inf")):  # no columns: every distance 0, as PyTorch
+        np.testing.assert_array_equal(F.pdist(_t(np.ones((3, 0)), device), p).cpu().numpy(),
+                                      [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0, 1.5, 2.0, 3.0, float("inf")])
+def test_pdist_in_row_blocks_matches_one_block(device, p, monkeypatch):
+    import gradgpu.ops.sampling_extra as se
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.standard_normal((9, 3)), 1)
+    x[4] = x[1]  # a zero distance
+    w = _t(rng.standard_normal(36), device)
+
+    def run():
+        xt = _t(x, device, grad=True)
+        y = F.pdist(xt, p)
+        (g,) = gradgpu.autograd.grad((y * w).sum(), xt, create_graph=True)
+        (gg,) = gradgpu.autograd.grad((g * g).sum(), xt) if g.requires_grad else (g,)
+        return [t.detach().cpu().numpy() for t in (y, g, gg)]
+
+    whole = run()
+    monkeypatch.setattr(se, "_PDIST_BLOCK", 7)  # one row of pairs a block
+    for a, b in zip(whole, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_pdist_peak_memory_is_bounded_by_the_block(monkeypatch):
+    import tracemalloc
+
+    import gradgpu.ops.sampling_extra as se
+
+    monkeypatch.setattr(se, "_PDIST_BLOCK", 1 << 16)
+    x = gradgpu.tensor(np.random.default_rng(0).standard_normal((400, 64)), requires_grad=True)
+    tracemalloc.start()
+    try:
+        F.pdist(x).sum().backward()  # all pair differences at once: 79800 * 64 * 8 B = 41 MB
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8e6, peak
+
+
 # ---- gumbel_softmax -------------------------------------------------------------------------
 def test_gumbel_softmax_soft_and_hard(device):
     logits = _t(np.random.default_rng(0).standard_normal((6, 5)), device, grad=True)

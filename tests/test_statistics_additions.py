@@ -351,6 +351,48 @@ def test_cdist_mm_path_gradgradcheck(device):
                                                              b[2:].detach().requires_grad_()))
 
 
+@pytest.mark.parametrize("p", [0.0, 1.0, 1.5, 2.0, 3.0, math.inf])
+def test_cdist_in_row_blocks_matches_one_block(device, p, monkeypatch):
+    import gradgpu.ops.reduction.pairwise as pw
+
+    rng = np.random.default_rng(6)
+    a = np.round(rng.standard_normal((2, 7, 3)), 1)
+    b = np.round(rng.standard_normal((1, 5, 3)), 1)
+    b[0, 2] = a[1, 4]  # a zero distance
+    w = t(rng.standard_normal((2, 7, 5)).tolist(), device, F64)
+
+    def run():
+        x1, x2 = t(a.tolist(), device, F64, True), t(b.tolist(), device, F64, True)
+        y = gradgpu.cdist(x1, x2, p, compute_mode="donot_use_mm_for_euclid_dist")
+        g1, g2 = gradgpu.autograd.grad((y * w).sum(), (x1, x2), create_graph=True)
+        if g1.requires_grad:
+            g1, g2 = gradgpu.autograd.grad((g1 * g1).sum() + (g2 ** 3).sum(), (x1, x2))
+        return [host(u) for u in (y, g1, g2)]
+
+    whole = run()
+    monkeypatch.setattr(pw, "_CDIST_BLOCK", 40)  # 2 rows of x1 a block (4 blocks)
+    for u, v in zip(whole, run()):
+        np.testing.assert_allclose(u, v, rtol=1e-13, atol=1e-15)
+
+
+def test_cdist_peak_memory_is_bounded_by_the_block(monkeypatch):
+    import tracemalloc
+
+    import gradgpu.ops.reduction.pairwise as pw
+
+    monkeypatch.setattr(pw, "_CDIST_BLOCK", 1 << 16)
+    rng = np.random.default_rng(0)
+    a = gradgpu.tensor(rng.standard_normal((300, 64)), requires_grad=True)
+    b = gradgpu.tensor(rng.standard_normal((200, 64)), requires_grad=True)
+    tracemalloc.start()
+    try:
+        gradgpu.cdist(a, b, p=1).sum().backward()  # all differences: 300 * 200 * 64 * 8 B = 31 MB
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6e6, peak
+
+
 def test_cdist_errors(device):
     a = gradgpu.zeros(2, 2, device=device)
     with pytest.raises(RuntimeError, match=r"cdist only supports at least 2D tensors, X1 got: 1D"):

@@ -3,6 +3,8 @@ gradgpu ops (so every backend and create_graph work)."""
 
 from __future__ import annotations
 
+import functools
+import math
 import warnings
 
 import numpy as np
@@ -27,14 +29,36 @@ def pdist(input, p: float = 2):
         raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    from .reduction.pairwise import Recompute, _max_distance
+    from .shape import cat
+
     xp = xp_of(input)
-    n = input._data.shape[0]
-    i, j = xp.triu_indices(n, 1)
-    if i.size == 0:
-        return _factories.zeros((0,), dtype=input.dtype, device=input.device)
-    diff = index_select(input, 0, Tensor._make(i.astype(xp.int64))) - index_select(
-        input, 0, Tensor._make(j.astype(xp.int64)))
-    return vector_norm(diff, ord=p, dim=1)
+    n, m = input._data.shape
+    if n < 2 or m == 0:  # no pairs, or every distance 0 (no columns)
+        return _factories.zeros((n * (n - 1) // 2,), dtype=input.dtype, device=input.device)
+
+    # the pairs (i, j > i) of rows [s, s + rows) at a time, so that the differences held at
+    # once stay near _PDIST_BLOCK elements (not N^2 M / 2); each block's pairs are contiguous
+    # in the row-major upper-triangle order
+    def block(x, s, e):  # the distances of the pairs (i, j > i) with s <= i < e
+        r = xp.arange(s, e, dtype=np.int64)
+        i, j = xp.nonzero(xp.arange(n, dtype=np.int64) > r[:, None])
+        diff = index_select(x, 0, Tensor._make(r[i])) - index_select(
+            x, 0, Tensor._make(j.astype(np.int64)))
+        # p = inf: each tied coordinate gets the whole gradient, as PyTorch's pdist (and cdist)
+        if p == math.inf:
+            return _max_distance(diff)
+        return vector_norm(diff, ord=p, dim=1)
+
+    rows = max(1, _PDIST_BLOCK // max(n * m, 1))
+    if rows >= n - 1:
+        return block(input, 0, n - 1)
+    # Recompute: backward too holds one block's differences at a time
+    return cat([Recompute.apply(functools.partial(block, s=s, e=min(s + rows, n - 1)), input)
+                for s in range(0, n - 1, rows)])
+
+
+_PDIST_BLOCK = 1 << 22  # elements of row differences per block
 
 
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,

@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 
 from ... import _dtypes
+from ...autograd.function import Function
+from ...autograd.grad_mode import _state, enable_grad
 from .._common import Tensor, check_tensor, same_device, wrap_dim, xp_of
 from ..elementwise import clamp_min, sqrt, where
 from ..shape import expand, reshape, unsqueeze
@@ -79,10 +81,51 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if
                          or compute_mode == _CDIST_MODES[0] and (r1 > 25 or r2 > 25))
     if use_mm:
         return _euclid_mm(x1, x2)
-    diff = unsqueeze(x1, -2) - unsqueeze(x2, -3)  # (..., P, R, M)
-    if p == math.inf:
-        return _max_distance(diff)
-    return norm(diff, p, -1)
+    # the (..., rows, R, M) differences of ``rows`` rows of x1 at a time, so that the block
+    # held at once stays near _CDIST_BLOCK elements (not the whole (..., P, R, M) tensor)
+    def block(a, b):
+        diff = unsqueeze(a, -2) - unsqueeze(b, -3)
+        return _max_distance(diff) if p == math.inf else norm(diff, p, -1)
+
+    rows = max(1, _CDIST_BLOCK // max(math.prod(batch) * r2 * m1, 1))
+    if rows >= r1:
+        return block(x1, x2)
+    from ..shape import cat
+
+    return cat([Recompute.apply(block, x1[..., s:s + rows, :], x2)
+                for s in range(0, r1, rows)], -2)
+
+
+_CDIST_BLOCK = 1 << 22  # elements of the difference tensor per block
+
+
+class Recompute(Function):
+    """y = fn(*xs) without keeping fn's graph (nor the intermediates it saves): backward
+    recomputes fn on the saved inputs and backpropagates g through it, so a blocked op holds
+    one block's intermediates at a time; under create_graph the recomputation is recorded on
+    the inputs themselves, so higher-order gradients flow as through fn."""
+
+    @staticmethod
+    def forward(ctx, fn, *xs):
+        ctx.fn = fn
+        ctx.save_for_backward(*xs)
+        return fn(*xs)._data
+
+    @staticmethod
+    def backward(ctx, g):
+        from ...autograd import grad
+
+        xs = ctx.saved_tensors
+        want = [x._requires_grad for x in xs]
+        create = _state.enabled  # backward(create_graph=True)
+        if not create:  # recompute on detached leaves: nothing recorded on the inputs
+            xs = [_const(x._data).requires_grad_() if w else _const(x._data)
+                  for x, w in zip(xs, want)]
+        with enable_grad():
+            y = ctx.fn(*xs)
+            got = iter(grad(y, [x for x, w in zip(xs, want) if w], g, create_graph=create,
+                            allow_unused=True))
+        return (None,) + tuple(next(got) if w else None for w in want)
 
 
 def _max_distance(diff):

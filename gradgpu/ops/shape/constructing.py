@@ -3,11 +3,10 @@ atleast_1d/2d/3d, diagflat, vander, and unravel_index (integer coordinates).
 
 The differentiable ones are compositions of reshape/expand/cat/stack, index_select and cumprod,
 so they run on every backend and support create_graph. Index tables (combinations) depend only
-on shapes and are built on the host, then copied to the input's device once."""
+on shapes and are built with array ops on the input's device."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 
@@ -96,11 +95,32 @@ def combinations(input, r: int = 2, with_replacement: bool = False) -> Tensor:
     xp = xp_of(input)
     if r == 0:
         return Tensor._make(xp.empty((0,), dtype=input._data.dtype))
-    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    table = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    index = Tensor._make(xp.asarray(table.reshape(-1)))
+    table = _combination_table(xp, input._data.shape[0], r, with_replacement)
+    index = Tensor._make(table.reshape(-1))
     # IndexSelect without index_select's bounds check: the table is in range by construction
     return reshape(IndexSelect.apply(input, 0, index), table.shape)
+
+
+def _combination_table(xp, n: int, r: int, with_replacement: bool):
+    """The (C, r) int64 table of itertools' combinations of range(n), built on the device with
+    array ops: column by column, each prefix row ending in a extended by every allowed b
+    (b > a, or b >= a with replacement; without replacement b <= n - r + k, so that the prefix
+    can still be completed). Row counts come from math.comb on the host (no sync)."""
+    rep = 1 if with_replacement else 0  # b starts at a + 1 - rep
+    first = n if with_replacement else n - r + 1
+    table = xp.arange(max(first, 0), dtype=np.int64).reshape(-1, 1)
+    for k in range(1, r):
+        last = table[:, -1]
+        top = n - 1 if with_replacement else n - r + k  # largest value allowed in column k
+        counts = xp.maximum(top + rep - last, 0)
+        rows = (math.comb(n + k, k + 1) if with_replacement
+                else math.comb(max(n - r + k + 1, 0), k + 1))
+        ends = xp.cumsum(counts)
+        pos = xp.arange(rows, dtype=np.int64)
+        parent = xp.searchsorted(ends, pos, side="right")
+        new = last[parent] + (1 - rep) + pos - (ends[parent] - counts[parent])
+        table = xp.concatenate([table[parent], new.reshape(-1, 1)], axis=1)
+    return table
 
 
 def _atleast(tensors, op: str, fix):
