@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from ._lr_scheduler_base import LRScheduler, _check_optimizer, _group_values, _per_group
+from ._lr_scheduler_base import (
+    LRScheduler,
+    _check_optimizer,
+    _group_values,
+    _per_group,
+    _SchedulerOfSchedulers,
+)
 from ._lr_scheduler_policies import ReduceLROnPlateau
 from .optimizer import Optimizer
 
@@ -210,7 +216,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _group_values(self.optimizer, "lr")
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_SchedulerOfSchedulers):
     """Step several chainable schedulers of one optimizer together: each ``step()`` calls their
     ``step()`` in order, so their factors compose on the current lr."""
 
@@ -244,15 +250,3 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
-    def state_dict(self) -> dict[str, Any]:
-        """As the base, with each chained scheduler's state dict."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        schedulers = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, schedulers):
-            scheduler.load_state_dict(saved)

@@ -14,6 +14,7 @@ from ._lr_scheduler_base import (
     _check_optimizer,
     _group_values,
     _per_group,
+    _SchedulerOfSchedulers,
 )
 from .optimizer import Optimizer
 
@@ -134,7 +135,7 @@ def _undo_initial_step(scheduler) -> None:
         scheduler.last_epoch -= 1
 
 
-class SequentialLR(LRScheduler):
+class SequentialLR(_SchedulerOfSchedulers):
     """Run ``schedulers[i]`` between ``milestones[i-1]`` and ``milestones[i]`` (each starts
     from epoch 0 at its milestone), e.g. a LinearLR warmup then CosineAnnealingLR."""
 
@@ -184,17 +185,6 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        schedulers = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, schedulers):
-            scheduler.load_state_dict(saved)
 
 
 class ReduceLROnPlateau(LRScheduler):
