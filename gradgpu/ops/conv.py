@@ -49,17 +49,6 @@ class Col2Im(Function):
         return Im2Col.apply(g, kernel, stride, dilation, pads), None, None, None, None
 
 
-def _pair(v, name: str, op: str) -> tuple:
-    if isinstance(v, (tuple, list)):
-        if len(v) == 1:
-            v = (v[0], v[0])
-        if len(v) != 2:
-            raise RuntimeError(f"{op}(): expected {name} to be a single int or a pair of ints, "
-                               f"got {list(v)}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
-
-
 def _batched(input, op: str):
     """(4-D input, whether it was unbatched 3-D)."""
     check_tensor(input, op)
@@ -160,38 +149,55 @@ class AvgPool2dBwd(Function):
         return AvgPool2d.apply(gg, ctx.geom), None, None
 
 
-def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """(kernel, stride, dilation, pads (top, bottom, left, right), (oh, ow)) with PyTorch's
-    output-size rule; ceil mode adds bottom/right padding for the extra windows."""
-    kernel = _pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride",
-                                                                                 op)
-    pad = _pair(padding, "padding", op)
-    dilation = _pair(dilation, "dilation", op)
-    if min(kernel) <= 0:
-        raise RuntimeError(f"{op}(): kernel_size must be greater than zero, but got {kernel}")
-    if min(stride) <= 0:
-        raise RuntimeError(f"{op}(): stride must be greater than zero, but got {stride}")
-    if min(dilation) <= 0:
-        raise RuntimeError(f"{op}(): dilation must be greater than zero, but got {dilation}")
+def _ints(v, n: int, name: str, op: str) -> tuple:
+    """``v`` as n ints (one int, or a sequence of 1 or n ints)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            v = tuple(v) * n
+        if len(v) != n:
+            raise RuntimeError(f"{op}(): {name} must either be a single int, or a tuple of "
+                               f"{n} ints, got {list(v)}")
+        return tuple(int(e) for e in v)
+    return (int(v),) * n
+
+
+def pool_geometry(x, n: int, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """Per spatial axis: (kernel, stride, dilation, (pad_lo, pad_hi), out), PyTorch's output
+    rule; ceil mode's extra windows get extra high-side padding (never counted by averages)."""
+    kernel = _ints(kernel_size, n, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] or stride == () else _ints(
+        stride, n, "stride", op)
+    pad = _ints(padding, n, "padding", op)
+    dil = _ints(dilation, n, "dilation", op)
+    for name, vals in (("kernel_size", kernel), ("stride", stride), ("dilation", dil)):
+        if min(vals) <= 0:
+            raise RuntimeError(f"{op}(): {name} must be greater than zero, but got "
+                               f"{list(vals)}")
     sizes = x._data.shape[2:]
-    out = []
-    for size, k, s, p, d in zip(sizes, kernel, stride, pad, dilation):
+    axes = []
+    for size, k, s, p, d in zip(sizes, kernel, stride, pad, dil):
         if p < 0 or p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"{op}(): pad should be at most half of effective kernel size, "
                                f"but got pad={p}, kernel_size={k} and dilation={d}")
         o = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
         if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside
             o -= 1
-        out.append(o)
-    if min(out) < 1:
+        extra = max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
+        axes.append((k, s, d, (p, p + extra), o))
+    if min(a[4] for a in axes) < 1:
+        out = "x".join(str(a[4]) for a in axes)
         raise RuntimeError(f"{op}(): Given input size: ({'x'.join(map(str, x.shape[1:]))}). "
-                           f"Calculated output size: ({x.shape[1]}x{out[0]}x{out[1]}). Output "
-                           f"size is too small")
-    extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
-             for size, o, k, s, p, d in zip(sizes, out, kernel, stride, pad, dilation)]
-    pads = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])
-    return kernel, stride, dilation, pads, tuple(out)
+                           f"Calculated output size: ({x.shape[1]}x{out}). Output size is too "
+                           f"small")
+    return axes
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """(kernel, stride, dilation, pads (top, bottom, left, right), (oh, ow)) of 2-D pooling:
+    ``pool_geometry``'s two axes in the layout of the 2-D kernels."""
+    (kh, sh, dh, (pt, pb), oh), (kw, sw, dw, (pl, pr), ow) = pool_geometry(
+        x, 2, kernel_size, stride, padding, dilation, ceil_mode, op)
+    return (kh, kw), (sh, sw), (dh, dw), (pt, pb, pl, pr), (oh, ow)
 
 
 def _check_windows_reach_the_input(sizes, out_size, kernel, stride, dilation, pads, op):

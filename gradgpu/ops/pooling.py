@@ -21,9 +21,11 @@ from .conv import (
     AvgPool2d,
     MaxPool2d,
     _averaging_matrix,
+    _ints,
     adaptive_avg_pool2d,
     avg_pool2d,
     max_pool2d,
+    pool_geometry,
 )
 from .layers import GatherFlat
 from .reduction import max as _max
@@ -31,18 +33,6 @@ from .shape import reshape, squeeze, unsqueeze
 
 
 # ---- argument checks ------------------------------------------------------------------------
-def _ints(v, n: int, name: str, op: str) -> tuple:
-    """``v`` as n ints (one int, or a sequence of 1 or n ints)."""
-    if isinstance(v, (tuple, list)):
-        if len(v) == 1:
-            v = tuple(v) * n
-        if len(v) != n:
-            raise RuntimeError(f"{op}(): {name} must either be a single int, or a tuple of "
-                               f"{n} ints, got {list(v)}")
-        return tuple(int(e) for e in v)
-    return (int(v),) * n
-
-
 def _batched(input, op: str, n: int):
     """(input with a batch dim, whether it had none) for n spatial dims; floating point only."""
     check_tensor(input, op)
@@ -54,37 +44,6 @@ def _batched(input, op: str, n: int):
         raise NotImplementedError(f"{op}(): not implemented for dtype {input.dtype} (expected a "
                                   f"floating point input)")
     return (unsqueeze(input, 0), True) if nd == n + 1 else (input, False)
-
-
-def _geometry(x, n: int, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Per spatial axis: (kernel, stride, dilation, (pad_lo, pad_hi), out), PyTorch's output
-    rule; ceil mode's extra windows get extra high-side padding (never counted by averages)."""
-    kernel = _ints(kernel_size, n, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] or stride == () else _ints(
-        stride, n, "stride", op)
-    pad = _ints(padding, n, "padding", op)
-    dil = _ints(dilation, n, "dilation", op)
-    for name, vals in (("kernel_size", kernel), ("stride", stride), ("dilation", dil)):
-        if min(vals) <= 0:
-            raise RuntimeError(f"{op}(): {name} must be greater than zero, but got "
-                               f"{list(vals)}")
-    sizes = x._data.shape[2:]
-    axes = []
-    for size, k, s, p, d in zip(sizes, kernel, stride, pad, dil):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"{op}(): pad should be at most half of effective kernel size, "
-                               f"but got pad={p}, kernel_size={k} and dilation={d}")
-        o = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
-        if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside
-            o -= 1
-        extra = max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
-        axes.append((k, s, d, (p, p + extra), o))
-    if min(a[4] for a in axes) < 1:
-        out = "x".join(str(a[4]) for a in axes)
-        raise RuntimeError(f"{op}(): Given input size: ({'x'.join(map(str, x.shape[1:]))}). "
-                           f"Calculated output size: ({x.shape[1]}x{out}). Output size is too "
-                           f"small")
-    return axes
 
 
 def _plane(axes, fields=(0, 1, 2)) -> tuple:
@@ -119,7 +78,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     dx = g at each window's argmax (first max on ties). ``return_indices``: argmax positions."""
     op = "max_pool1d"
     x, unbatched = _batched(input, op, 1)
-    axes = _geometry(x, 1, kernel_size, stride, padding, dilation, ceil_mode, op)
+    axes = pool_geometry(x, 1, kernel_size, stride, padding, dilation, ceil_mode, op)
     out, idx = MaxPool2d.apply(unsqueeze(x, 2), _plane((_UNIT, axes[0])))
     out, idx = squeeze(out, 2), squeeze(idx, 2)  # flat index h * L + l with h = 0: l
     if unbatched:
@@ -139,7 +98,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
     dx = each g / divisor spread over its window."""
     op = "avg_pool1d"
     x, unbatched = _batched(input, op, 1)
-    axes = _geometry(x, 1, kernel_size, stride, padding, 1, ceil_mode, op)
+    axes = pool_geometry(x, 1, kernel_size, stride, padding, 1, ceil_mode, op)
     geom = _plane((_UNIT, axes[0]), (0, 1)) + (bool(count_include_pad), None)
     out = squeeze(AvgPool2d.apply(unsqueeze(x, 2), geom), 2)
     return squeeze(out, 0) if unbatched else out
@@ -159,7 +118,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``return_indices``: flat argmax positions d * H * W + h * W + w."""
     op = "max_pool3d"
     x, unbatched = _batched(input, op, 3)
-    ad, ah, aw = _geometry(x, 3, kernel_size, stride, padding, dilation, ceil_mode, op)
+    ad, ah, aw = pool_geometry(x, 3, kernel_size, stride, padding, dilation, ceil_mode, op)
     n, c, d, h, w = x._data.shape
     oh, ow = ah[4], aw[4]
     y1, i1 = MaxPool2d.apply(reshape(x, (n, c * d, h, w)), _plane((ah, aw)))
@@ -191,7 +150,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
     op = "avg_pool3d"
     x, unbatched = _batched(input, op, 3)
     divisor = _divisor(divisor_override, op)
-    ad, ah, aw = _geometry(x, 3, kernel_size, stride, padding, 1, ceil_mode, op)
+    ad, ah, aw = pool_geometry(x, 3, kernel_size, stride, padding, 1, ceil_mode, op)
     n, c, d, h, w = x._data.shape
     oh, ow = ah[4], aw[4]
     include = bool(count_include_pad)
