@@ -7,5 +7,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["gradgpu", "gradgpu.*"]) + ["gradgpu._kernels"],
     package_dir={"gradgpu._kernels": "kernels"},
-    package_data={"gradgpu._kernels": ["*.cu", "*.cuh"]},
+    package_data={"gradgpu._kernels": ["*.cu", "*.cuh", "host/*.cpp", "host/*.h"]},
 )

@@ -1,9 +1,11 @@
-"""The wheel ships the CUDA C source of kernels/ as gradgpu/_kernels, and an installed gradgpu
-finds it there (the CUDA backend compiles those files on first use)."""
+"""The wheel ships the C++/CUDA C source of kernels/ as gradgpu/_kernels, and an installed
+gradgpu finds it there (the CUDA backend and the host kernels compile those files on first
+use)."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import pathlib
 import subprocess
 import sys
@@ -42,8 +44,9 @@ def wheel(tmp_path_factory) -> pathlib.Path:
 
 def test_wheel_contains_every_kernel_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    sources = sorted(p.name for p in (ROOT / "kernels").iterdir() if p.suffix in (".cu", ".cuh"))
-    assert sources, "kernels/ has no .cu/.cuh files"
+    sources = sorted(str(p.relative_to(ROOT / "kernels")) for p in (ROOT / "kernels").rglob("*")
+                     if p.suffix in (".cu", ".cuh", ".cpp", ".h"))
+    assert "host/host_kernels.cpp" in sources and "common.cuh" in sources
     missing = [s for s in sources if f"gradgpu/_kernels/{s}" not in names]
     assert not missing, f"not in the wheel: {missing}"
 
@@ -59,3 +62,18 @@ def test_installed_package_finds_its_kernels(wheel, tmp_path):
     where, size = proc.stdout.split()
     assert pathlib.Path(where) == site / "gradgpu" / "_kernels"
     assert int(size) > 0
+
+
+def test_installed_package_builds_its_host_kernels(wheel, tmp_path):
+    from gradgpu.backend import host_kernels
+
+    if host_kernels.library() is None:
+        pytest.skip(f"host kernels: {host_kernels.status()}")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("from gradgpu.backend import host_kernels as h; h.library(); print(h.status())")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(site), "PATH": os.environ["PATH"],
+                                          "GRADGPU_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"in use: {tmp_path / 'cache'}"), proc.stdout

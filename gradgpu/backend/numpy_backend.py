@@ -7,6 +7,7 @@ import functools
 import numpy as np
 
 from .. import _device
+from . import host_kernels
 from .array_kernels import ArrayKernels
 from .host_erf import erf_float32
 from .host_memory import keep_freed_memory
@@ -85,12 +86,54 @@ class NumpyBackend(ArrayKernels):
         rows). The result is the same: NaN still wins, and no slice is empty here."""
         return x.max(axis=axes, keepdims=True, initial=-np.inf)
 
+    # ---- compiled host kernels (host_kernels: float32 C-contiguous arrays, when built) ----
+    def ew(self, name: str, *args):
+        """As ArrayKernels', with exact GELU in one compiled loop (bit for bit the same forward;
+        ~6x faster than its ~26 NumPy passes)."""
+        fast = _HOST_EW.get(name)
+        if fast is not None and (out := fast(*args)) is not None:
+            return out
+        return super().ew(name, *args)
+
+    def softmax(self, x, axis: int):
+        out = host_kernels.softmax(x, axis)
+        return super().softmax(x, axis) if out is None else out
+
+    def causal_softmax(self, x):
+        out = host_kernels.causal_softmax(x)
+        return super().causal_softmax(x) if out is None else out
+
+    def log_softmax(self, x, axis: int):
+        out = host_kernels.softmax(x, axis, log=True)
+        return super().log_softmax(x, axis) if out is None else out
+
+    def softmax_bwd(self, g, y, axis: int):
+        out = host_kernels.softmax_bwd(g, y, axis)
+        return super().softmax_bwd(g, y, axis) if out is None else out
+
+    def log_softmax_bwd(self, g, y, axis: int):
+        out = host_kernels.softmax_bwd(g, y, axis, log=True)
+        return super().log_softmax_bwd(g, y, axis) if out is None else out
+
+    def layer_norm_fwd(self, x, axes: tuple, eps: float):
+        out = host_kernels.layer_norm_fwd(x, _trailing_size(x, axes), eps)
+        if out is None:
+            return super().layer_norm_fwd(x, axes, eps)
+        xhat, rstd = out
+        return xhat, rstd.reshape(x.shape[:x.ndim - len(axes)] + (1,) * len(axes))
+
+    def layer_norm_bwd(self, g, xhat, rstd, axes: tuple):
+        out = host_kernels.layer_norm_bwd(g, xhat, rstd, _trailing_size(xhat, axes))
+        return super().layer_norm_bwd(g, xhat, rstd, axes) if out is None else out
+
     def erf(self, x):
-        """float32/float16: ``host_erf`` (within 1 ulp, 2-3x faster than SciPy's). float64:
+        """float32/float16: ``host_erf`` (within 1 ulp, 2-3x faster than SciPy's; float32 in
+        one compiled loop when the host kernels are built, the same bits). float64:
         SciPy's C ``erf`` when SciPy is installed (about 10x faster than the reference, which
         dominates exact GELU on the CPU); otherwise the reference in ArrayKernels."""
         if x.dtype == np.float32 or x.dtype == np.float16:
-            return erf_float32(x)
+            out = host_kernels.erf(x)
+            return erf_float32(x) if out is None else out
         special = _scipy_special()
         if special is None:
             return super().erf(x)
@@ -106,6 +149,8 @@ def _scipy_special():
         return None
     return scipy.special
 
+
+_HOST_EW = {"gelu_fwd": host_kernels.gelu_fwd, "gelu_bwd": host_kernels.gelu_bwd}
 
 EINSUM_ROW_SUM_MAX = 512
 _VECTOR_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

@@ -10,8 +10,9 @@ import warnings
 
 import numpy as np
 
-from ._common import Tensor, check_tensor, same_device, xp_of
-from .activation import softmax
+from ..autograd.function import Function
+from ._common import Tensor, backend_of, check_tensor, same_device, xp_of
+from .activation import SoftmaxGrad, softmax
 from .dropout import dropout
 from .elementwise import where
 from .layers import linear
@@ -84,16 +85,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         heads = q._data.shape[-3] if q._data.ndim >= 3 else 1
         k = _gqa_expand(k, heads, "key")
         v = _gqa_expand(v, heads, "value")
-    L, E = q._data.shape[-2:]
-    S = k._data.shape[-2]
-    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    scale = 1.0 / math.sqrt(q._data.shape[-1]) if scale is None else float(scale)
     scores = matmul(q * scale, k.mT)
-    may_blank_rows = False
     if is_causal:
-        # an additive 0 / -inf bias, as PyTorch's math path does: one add instead of two
-        # selects (forward and backward), which NumPy runs several times slower
-        scores = scores + Tensor._make(_causal_bias(xp_of(q), L, S, q._data.dtype))
-    elif attn_mask is not None:
+        weights = CausalSoftmax.apply(scores)
+    elif attn_mask is None:
+        weights = softmax(scores, -1)
+    else:
         _check_mask_dtype(attn_mask, op, q)
         if not _mask_fits(attn_mask.shape, scores.shape):
             raise RuntimeError(f"{op}(): attn_mask of shape {list(attn_mask.shape)} cannot be "
@@ -102,22 +100,34 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
             scores = where(attn_mask, scores, _NEG_INF)
         else:
             scores = scores + attn_mask.to(q.dtype)
-        may_blank_rows = True
-    if may_blank_rows:
         # safe softmax: a row with no admissible key would be 0/0; give it zeros instead. The
         # test runs on the data (no host sync); both wheres cut the gradient of such rows.
         blank = Tensor._make((scores._data == _NEG_INF).all(axis=-1, keepdims=True))
         weights = where(blank, 0.0, softmax(where(blank, 0.0, scores), -1))
-    else:
-        weights = softmax(scores, -1)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return matmul(weights, v)
 
 
-def _causal_bias(xp, rows: int, cols: int, dtype):
-    """(rows, cols) array: 0 where key j <= query i (upper-left aligned), -inf elsewhere."""
-    return xp.triu(xp.full((rows, cols), _NEG_INF, dtype=dtype), 1)
+class CausalSoftmax(Function):
+    """y = softmax(where(key j <= query i, x, -inf)) along the last dim of scores (..., L, S);
+    dx = y * (g - sum(g * y)), softmax's backward (0 at the masked entries, where y is 0).
+
+    One node for mask and softmax: the backend may skip the masked half (the host kernels do),
+    and masked entries give 0 whatever they hold, as PyTorch's masked_fill (an additive -inf
+    bias turned a masked NaN or +inf into a NaN row)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = Tensor._make(backend_of(x._data).causal_softmax(x._data))
+        ctx.dim = x._data.ndim - 1
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return SoftmaxGrad.apply(g, y, ctx.dim)
 
 
 # ---- multi-head attention -------------------------------------------------------------------

@@ -1,0 +1,197 @@
+// Compiled host kernels of the NumPy backend: the float32 ops of a transformer's training step
+// that NumPy can only run as chains of whole-array passes (exact GELU, softmax rows, layer norm).
+// gradgpu/backend/host_kernels.py builds this file with the machine's C++ compiler on first use,
+// caches the library and calls it through ctypes; the NumPy code it replaces stays the
+// specification (tests/backend/test_host_kernels.py compares the two on the same inputs).
+//
+// Conventions: every pointer is a C-contiguous float32 array (the caller checks); row kernels
+// take (rows, n) for `rows` rows of n elements; sums and per-row statistics are accumulated in
+// double, so results are as close to the exact value as the NumPy path's, or closer. Entry points
+// are `gradgpu_host_<op>_<fwd|bwd>_f32`. `#pragma omp simd` (with -fopenmp-simd: no OpenMP
+// runtime) lets the compiler vectorize the double reductions, which plain -O3 may not reorder.
+#include <cmath>
+
+#include "host_math.h"
+
+using gg_host::erf_f32;
+using gg_host::exp_f32;
+using gg_host::i64;
+
+namespace {
+
+// max of a row and whether it holds a NaN (NaN must win, as NumPy's max and PyTorch's softmax)
+inline float row_max(const float* x, i64 n, bool* has_nan) {
+  float m = -__builtin_inff();
+  int nan = 0;
+#pragma omp simd reduction(max : m) reduction(| : nan)
+  for (i64 j = 0; j < n; ++j) {
+    m = x[j] > m ? x[j] : m;
+    nan |= x[j] != x[j];
+  }
+  *has_nan = nan != 0;
+  return m;
+}
+
+inline double row_sum(const float* x, i64 n) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (i64 j = 0; j < n; ++j) s += x[j];
+  return s;
+}
+
+inline double row_dot(const float* x, const float* y, i64 n) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (i64 j = 0; j < n; ++j) s += static_cast<double>(x[j]) * y[j];
+  return s;
+}
+
+inline void fill_nan(float* y, i64 n) {
+  for (i64 j = 0; j < n; ++j) y[j] = __builtin_nanf("");
+}
+
+// y = exp(x - max) / sum(exp(x - max)) over the first k entries of a row (a row holding NaN is
+// NaN); the entries from k on are 0
+inline void softmax_row(const float* x, float* y, i64 k, i64 n) {
+  bool nan;
+  float m = row_max(x, k, &nan);
+  if (nan) {
+    fill_nan(y, k);
+  } else {
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (i64 j = 0; j < k; ++j) {
+      y[j] = exp_f32(x[j] - m);  // NaN for +inf - inf: the sum, then the row, is NaN
+      s += y[j];
+    }
+    double inv = 1.0 / s;
+#pragma omp simd
+    for (i64 j = 0; j < k; ++j) y[j] = static_cast<float>(y[j] * inv);
+  }
+  for (i64 j = k; j < n; ++j) y[j] = 0.0f;
+}
+
+}  // namespace
+
+extern "C" {
+
+// y = erf(x)
+void gradgpu_host_erf_fwd_f32(const float* x, float* y, i64 n) {
+#pragma omp simd
+  for (i64 i = 0; i < n; ++i) y[i] = erf_f32(x[i]);
+}
+
+// y = x * (0.5 * (1 + erf(x / sqrt 2))), in float32 with the NumPy reference's roundings
+// (bit for bit: elementwise_spec._gelu)
+void gradgpu_host_gelu_fwd_f32(const float* x, float* y, i64 n) {
+#pragma omp simd
+  for (i64 i = 0; i < n; ++i) {
+    float phi = erf_f32(x[i] * static_cast<float>(0.7071067811865476));
+    phi = phi + 1.0f;
+    phi = phi * 0.5f;
+    y[i] = phi * x[i];
+  }
+}
+
+// dx = g * (Phi(x) + x phi(x)), Phi(x) = y / x from the forward's output (0.5 where |x| < 1e-30),
+// phi(x) = exp(-x^2 / 2) / sqrt(2 pi): the NumPy reference's float32 operations in its order
+void gradgpu_host_gelu_bwd_f32(const float* g, const float* x, const float* y, float* dx,
+                               i64 n) {
+#pragma omp simd
+  for (i64 i = 0; i < n; ++i) {
+    float cdf = std::fabs(x[i]) < 1e-30f ? 0.5f : y[i] / x[i];
+    float t = x[i] * x[i];
+    t = exp_f32(t * -0.5f);
+    t = t * static_cast<float>(0.3989422804014327);
+    t = t * x[i];
+    dx[i] = (cdf + t) * g[i];
+  }
+}
+
+// y = exp(x - max) / sum(exp(x - max)) per row
+void gradgpu_host_softmax_fwd_f32(const float* x, float* y, i64 rows, i64 n) {
+  for (i64 r = 0; r < rows; ++r) softmax_row(x + r * n, y + r * n, n, n);
+}
+
+// softmax of attention scores with a causal mask: rows of n keys in blocks of `queries` rows,
+// query i (the row's index in its block) sees keys j <= i, the others get 0 (as adding a 0/-inf
+// bias first, without computing the masked half)
+void gradgpu_host_causal_softmax_fwd_f32(const float* x, float* y, i64 rows, i64 n,
+                                         i64 queries) {
+  for (i64 r = 0; r < rows; ++r) {
+    i64 k = r % queries + 1;
+    softmax_row(x + r * n, y + r * n, k < n ? k : n, n);
+  }
+}
+
+// y = x - max - log(sum(exp(x - max))) per row
+void gradgpu_host_log_softmax_fwd_f32(const float* x, float* y, i64 rows, i64 n) {
+  for (i64 r = 0; r < rows; ++r, x += n, y += n) {
+    bool nan;
+    float m = row_max(x, n, &nan);
+    if (nan) {
+      fill_nan(y, n);
+      continue;
+    }
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (i64 j = 0; j < n; ++j) s += exp_f32(x[j] - m);
+    double log_s = std::log(s);  // subtracted from x - max, not x from max + log_s: that sum
+                                 // would round log_s away next to a large max
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j) y[j] = static_cast<float>((x[j] - m) - log_s);
+  }
+}
+
+// dx = y * (g - sum(g * y)) per row (y = softmax(x))
+void gradgpu_host_softmax_bwd_f32(const float* g, const float* y, float* dx, i64 rows, i64 n) {
+  for (i64 r = 0; r < rows; ++r, g += n, y += n, dx += n) {
+    double s = row_dot(g, y, n);
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j) dx[j] = static_cast<float>(y[j] * (g[j] - s));
+  }
+}
+
+// dx = g - exp(y) * sum(g) per row (y = log_softmax(x))
+void gradgpu_host_log_softmax_bwd_f32(const float* g, const float* y, float* dx, i64 rows,
+                                      i64 n) {
+  for (i64 r = 0; r < rows; ++r, g += n, y += n, dx += n) {
+    double s = row_sum(g, n);
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j) dx[j] = static_cast<float>(g[j] - exp_f32(y[j]) * s);
+  }
+}
+
+// xhat = (x - mean) * rstd, rstd = 1 / sqrt(var + eps) per row (biased variance; two passes
+// over the row, so no cancellation in var)
+void gradgpu_host_layer_norm_fwd_f32(const float* x, float* xhat, float* rstd, i64 rows, i64 n,
+                                     double eps) {
+  for (i64 r = 0; r < rows; ++r, x += n, xhat += n) {
+    double mean = row_sum(x, n) / n;
+    double ss = 0.0;
+#pragma omp simd reduction(+ : ss)
+    for (i64 j = 0; j < n; ++j) {
+      double d = x[j] - mean;
+      ss += d * d;
+    }
+    double rs = 1.0 / std::sqrt(ss / n + eps);
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j) xhat[j] = static_cast<float>((x[j] - mean) * rs);
+    rstd[r] = static_cast<float>(rs);
+  }
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) per row
+void gradgpu_host_layer_norm_bwd_f32(const float* g, const float* xhat, const float* rstd,
+                                     float* dx, i64 rows, i64 n) {
+  for (i64 r = 0; r < rows; ++r, g += n, xhat += n, dx += n) {
+    double mean_g = row_sum(g, n) / n;
+    double mean_gx = row_dot(g, xhat, n) / n;
+    double rs = rstd[r];
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j)
+      dx[j] = static_cast<float>(rs * ((g[j] - mean_g) - xhat[j] * mean_gx));
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,284 @@
+"""The compiled host kernels (gradgpu/backend/host_kernels.py, kernels/host/) against the NumPy
+code they stand in for, which stays the specification: bit for bit where the kernel promises
+it (erf, GELU's forward), else against a float64 reference within a stated number of ulps; the
+edges (NaN, inf, -0, subnormals, rows of one element, lengths off the vector width); and the
+loader: disabled by the environment, no compiler, cache reuse, a miscompiled library refused."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import gradgpu
+from gradgpu.backend import NUMPY, host_kernels
+from gradgpu.backend.array_kernels import ArrayKernels
+from gradgpu.backend.host_erf import erf_float32
+
+LIB = host_kernels.library()
+needs_lib = pytest.mark.skipif(LIB is None, reason=f"host kernels: {host_kernels.status()}")
+
+SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 1e-30, -1e-31, 3.9,
+                    -3.9, 4.5, -12.0, 1e30, -1e30, 88.0, -88.0, 104.0, -104.0], np.float32)
+LENGTHS = (1, 3, 16, 17, 64, 100, 1000)  # off and on the 16-lane vector width
+
+
+def f32(*shape, scale=3.0, seed=0):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+def ulps(got, want):
+    """|got - want| in units of float32 spacing at want (want: float64)."""
+    want32 = np.abs(want).astype(np.float32)
+    return np.abs(got.astype(np.float64) - want) / np.spacing(want32).astype(np.float64)
+
+
+# ---- per-element kernels ------------------------------------------------------------------
+
+@needs_lib
+def test_erf_is_bit_for_bit_host_erf_across_the_float32_line():
+    bits = np.arange(0, 2**32, 997, dtype=np.uint64).astype(np.uint32)  # every sign/exponent
+    x = np.concatenate([bits.view(np.float32), SPECIAL])
+    got = host_kernels.erf(x)
+    assert np.array_equal(got.view(np.uint32), erf_float32(x).view(np.uint32))
+
+
+@needs_lib
+@pytest.mark.parametrize("n", LENGTHS)
+def test_gelu_forward_is_bit_for_bit_the_numpy_reference(n):
+    x = np.concatenate([f32(n), SPECIAL])
+    with np.errstate(all="ignore"):
+        want = ArrayKernels.ew(NUMPY, "gelu_fwd", x)
+    assert np.array_equal(host_kernels.gelu_fwd(x).view(np.uint32), want.view(np.uint32))
+
+
+@needs_lib
+def test_gelu_backward_is_the_reference_but_for_its_exp():
+    """The reference's float32 operations in its order; only exp differs (ours within 1 ulp,
+    NumPy's within ~2.5), so the two agree to a few ulps of the terms summed, g Phi and g x phi
+    (not of their sum, which cancels near x = -0.75)."""
+    x = np.concatenate([f32(4096, seed=1), SPECIAL])
+    g = f32(x.size, scale=1.0, seed=2)
+    with np.errstate(all="ignore"):
+        y = ArrayKernels.ew(NUMPY, "gelu_fwd", x)
+        got = host_kernels.gelu_bwd(g, x, y)
+        ref = ArrayKernels.ew(NUMPY, "gelu_bwd", g, x, y)
+        xd = x.astype(np.float64)
+        terms = np.abs(g) * (np.abs(y / xd) + np.abs(xd) * np.exp(-xd * xd / 2))
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    ok = np.isfinite(terms)
+    assert np.all(np.abs(got[ok] - ref[ok]) <= 4 * 2.0**-24 * terms[ok] + 1e-38)
+    assert np.array_equal(got[~ok], ref[~ok], equal_nan=True)
+
+
+@needs_lib
+def test_exp_is_within_one_ulp_down_to_the_subnormals():
+    """exp_f32 (kernels/host/host_math.h) seen through log_softmax's backward: with g = (1, 0,
+    ..., 0), dx_j = 0 - exp(y_j) * 1 exactly, for j > 0."""
+    neg = np.arange(0x80000000, 0xC2D00000, 401, dtype=np.uint64).astype(np.uint32)
+    pos = np.arange(0, 0x42B20000, 401, dtype=np.uint64).astype(np.uint32)
+    y = np.concatenate([neg.view(np.float32), pos.view(np.float32)])
+    y = np.pad(y, (0, -y.size % 1000)).reshape(-1, 1000)
+    yy = np.concatenate([np.zeros((len(y), 1), np.float32), y], axis=1)
+    g = np.zeros_like(yy)
+    g[:, 0] = 1.0
+    got = -host_kernels.softmax_bwd(g, yy, 1, log=True)[:, 1:]
+    truth = np.exp(y.astype(np.float64))
+    finite = truth < np.finfo(np.float32).max
+    assert ulps(got[finite], truth[finite]).max() <= 1.0
+    assert np.all(np.isinf(got[~finite]))
+
+
+# ---- row kernels ----------------------------------------------------------------------------
+
+def _softmax64(x, log=False):
+    x = x.astype(np.float64)
+    s = x - x.max(-1, keepdims=True)
+    lse = np.log(np.exp(s).sum(-1, keepdims=True))
+    return s - lse if log else np.exp(s - lse)
+
+
+@needs_lib
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_rows_match_float64(n, log):
+    x = f32(37, n, scale=5.0, seed=n)
+    got = host_kernels.softmax(x, 1, log=log)
+    truth = _softmax64(x, log)
+    # float32 x - max is rounded (as in the NumPy code and PyTorch): exp's relative error grows
+    # with |x - max|, so the bound is that condition number plus 2 ulps
+    d = np.abs(x.astype(np.float64) - x.max(-1, keepdims=True))
+    ref = (ArrayKernels.log_softmax if log else ArrayKernels.softmax)(NUMPY, x, 1)
+    if log:
+        bound = (2 * np.abs(truth) + 4 * d + 1) * 2.0**-24
+        assert np.all(np.abs(got - truth) <= bound)
+        assert np.all(np.abs(got - ref) <= 4 * bound)  # the reference has its own rounding
+    else:
+        assert np.all(ulps(got, truth) <= 2 + 2 * d)
+        assert np.all(ulps(got, ref) <= 4 + 4 * d)
+
+
+@needs_lib
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_edge_rows_are_the_references(log):
+    inf, nan = np.inf, np.nan
+    x = np.array([[1.0, nan, 2.0], [-inf, -inf, -inf], [inf, 0.0, 1.0], [-inf, 0.0, -inf],
+                  [3e38, -3e38, 3e38], [0.0, 0.0, 0.0]], np.float32)
+    got = host_kernels.softmax(x, -1, log=log)
+    with np.errstate(all="ignore"):
+        ref = (ArrayKernels.log_softmax if log else ArrayKernels.softmax)(NUMPY, x, 1)
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=0)
+    one = np.array([[7.0]], np.float32)  # a single element: softmax 1, log_softmax 0
+    assert host_kernels.softmax(one, 1, log=log)[0, 0] == (0.0 if log else 1.0)
+
+
+@needs_lib
+@pytest.mark.parametrize("shape", [(2, 3, 5, 5), (4, 6, 9), (3, 9, 4), (1, 1)])
+def test_causal_softmax_is_masked_fill_then_softmax(shape):
+    x = f32(*shape, seed=3)
+    rows, cols = shape[-2:]
+    masked = ~np.tri(rows, cols, dtype=bool)
+    # what the mask hides never reaches the result, NaN and +inf included
+    x[..., masked] = np.where(np.arange(masked.sum()) % 2, np.nan, np.inf).astype(np.float32)
+    got = host_kernels.causal_softmax(x)
+    with np.errstate(all="ignore"):
+        ref = ArrayKernels.causal_softmax(NUMPY, x)
+    assert np.all(got[..., masked] == 0)
+    np.testing.assert_allclose(got, ref, rtol=2e-6, atol=1e-8)
+    assert np.isfinite(got).all()
+
+
+@needs_lib
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_backward_matches_float64(n, log):
+    x = f32(23, n, seed=n + 1)
+    g = f32(23, n, scale=1.0, seed=n + 2)
+    y = host_kernels.softmax(x, 1, log=log)
+    got = host_kernels.softmax_bwd(g, y, 1, log=log)
+    yd, gd = y.astype(np.float64), g.astype(np.float64)
+    truth = (gd - np.exp(yd) * gd.sum(-1, keepdims=True) if log
+             else yd * (gd - (gd * yd).sum(-1, keepdims=True)))
+    scale = np.abs(gd).sum(-1, keepdims=True) * (np.exp(yd) if log else yd) + np.abs(truth)
+    assert np.all(np.abs(got - truth) <= 2e-7 * scale + 1e-30)
+    ref = (ArrayKernels.log_softmax_bwd if log else ArrayKernels.softmax_bwd)(NUMPY, g, y, 1)
+    assert np.allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
+@needs_lib
+@pytest.mark.parametrize("n", LENGTHS)
+def test_layer_norm_forward_and_backward_match_float64(n):
+    x = f32(29, n, scale=2.0, seed=n) + 10.0  # an offset: the two-pass variance keeps it
+    x[0] = 5.0  # a constant row: xhat 0, rstd 1 / sqrt(eps)
+    eps = 1e-5
+    xhat, rstd = host_kernels.layer_norm_fwd(x, n, eps)
+    xd = x.astype(np.float64)
+    d = xd - xd.mean(-1, keepdims=True)
+    rs = 1.0 / np.sqrt((d * d).mean(-1, keepdims=True) + eps)
+    assert ulps(rstd, rs[:, 0]).max() <= 0.5
+    assert np.abs(xhat - d * rs).max() <= 2e-6
+    g = f32(29, n, scale=1.0, seed=n + 5)
+    got = host_kernels.layer_norm_bwd(g, xhat, rstd.reshape(29, 1), n)
+    hd, gd = xhat.astype(np.float64), g.astype(np.float64)
+    r = rstd.astype(np.float64)[:, None]
+    truth = r * (gd - gd.mean(-1, keepdims=True) - hd * (gd * hd).mean(-1, keepdims=True))
+    assert np.abs(got - truth).max() <= 1e-6 * max(1.0, np.abs(truth).max())
+    ref_x, ref_r = ArrayKernels.layer_norm_fwd(NUMPY, x, (1,), eps)
+    assert np.allclose(xhat, ref_x, atol=2e-5) and np.allclose(rstd, ref_r[:, 0], rtol=1e-6)
+
+
+# ---- what the NumPy backend hands them ------------------------------------------------------
+
+@needs_lib
+def test_only_float32_c_contiguous_arrays_are_taken():
+    x = f32(8, 6)
+    assert host_kernels.gelu_fwd(x.T) is None  # not C-contiguous
+    assert host_kernels.gelu_fwd(x.astype(np.float64)) is None
+    assert host_kernels.gelu_fwd(x.astype(np.float16)) is None
+    assert host_kernels.gelu_bwd(x, x, x[:1]) is None  # shapes differ (broadcast)
+    assert host_kernels.softmax(x, 0) is None  # not the last axis
+    assert host_kernels.layer_norm_fwd(x, 0, 1e-5) is None  # not trailing axes
+    assert host_kernels.softmax(np.zeros((3, 0), np.float32), 1) is None  # empty rows
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "float64"])
+def test_the_backend_gives_the_same_results_whichever_path_runs(layout):
+    x = f32(6, 10, seed=7)
+    if layout == "transposed":
+        x = np.ascontiguousarray(x.T).T
+    elif layout == "float64":
+        x = x.astype(np.float64)
+    t = gradgpu.tensor(x, requires_grad=True)
+    y = gradgpu.nn.functional.gelu(gradgpu.softmax(gradgpu.nn.functional.layer_norm(t, (10,)),
+                                                   -1))
+    y.backward(gradgpu.ones_like(y))
+    ref = gradgpu.tensor(x.astype(np.float64), requires_grad=True)
+    yr = gradgpu.nn.functional.gelu(gradgpu.softmax(
+        gradgpu.nn.functional.layer_norm(ref, (10,)), -1))
+    yr.backward(gradgpu.ones_like(yr))
+    tol = 1e-12 if layout == "float64" else 1e-5
+    np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(t.grad.numpy(), ref.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_causal_attention_gradients_pass_gradcheck():
+    q, k, v = (gradgpu.tensor(f32(2, 5, 4, seed=s).astype(np.float64), requires_grad=True)
+               for s in (1, 2, 3))
+
+    def attend(q, k, v):
+        return gradgpu.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    assert gradgpu.autograd.gradcheck(attend, (q, k, v))
+    assert gradgpu.autograd.gradgradcheck(attend, (q, k, v))
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+def _status_in_subprocess(env: dict) -> str:
+    code = textwrap.dedent("""
+        import numpy as np, gradgpu
+        from gradgpu.backend import host_kernels
+        x = gradgpu.tensor(np.linspace(-3, 3, 7, dtype=np.float32))
+        y = gradgpu.nn.functional.gelu(x)  # works either way
+        assert abs(float(y[-1]) - 2.99595) < 1e-4
+        print(host_kernels.status())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_environment_switch_keeps_everything_on_numpy():
+    assert _status_in_subprocess({host_kernels.DISABLE_ENV: "0"}).startswith("disabled")
+
+
+def test_no_compiler_means_the_numpy_code_with_the_reason(tmp_path):
+    status = _status_in_subprocess({"CXX": "", "PATH": str(tmp_path),
+                                    "GRADGPU_CACHE_DIR": str(tmp_path / "cache")})
+    assert status.startswith("not in use: no C++ compiler found"), status
+
+
+@needs_lib
+def test_a_built_library_is_cached_and_reused(tmp_path):
+    env = {"GRADGPU_CACHE_DIR": str(tmp_path)}
+    assert _status_in_subprocess(env).startswith(f"in use: {tmp_path}")
+    (built,) = (tmp_path / "host").iterdir()
+    stamp = built.stat().st_mtime_ns
+    assert _status_in_subprocess(env) == f"in use: {built}"
+    assert built.stat().st_mtime_ns == stamp  # not rebuilt
+    assert not [p for p in (tmp_path / "host").iterdir() if p != built]  # no temporaries left
+
+
+def test_a_library_that_computes_differently_is_refused():
+    class Wrong:  # erf that writes zeros: what a miscompiled (fast-math) build might give
+        @staticmethod
+        def gradgpu_host_erf_fwd_f32(x, y, n):
+            ctypes.memset(y, 0, 4 * n)
+
+    assert not host_kernels._self_test(Wrong())
