@@ -111,16 +111,18 @@ def test_softmax_rows_match_float64(n, log):
     got = host_kernels.softmax(x, 1, log=log)
     truth = _softmax64(x, log)
     # float32 x - max is rounded (as in the NumPy code and PyTorch): exp's relative error grows
-    # with |x - max|, so the bound is that condition number plus 2 ulps
+    # with |x - max|; the row sum is float32 in 16 lanes and a tree (kernels/host: row_sum),
+    # whose relative error is at most (n / 16 + 4) ulps; plus 2 ulps for exp and the division
     d = np.abs(x.astype(np.float64) - x.max(-1, keepdims=True))
+    sum_ulps = n / 16 + 4
     ref = (ArrayKernels.log_softmax if log else ArrayKernels.softmax)(NUMPY, x, 1)
     if log:
-        bound = (2 * np.abs(truth) + 4 * d + 1) * 2.0**-24
+        bound = (2 * np.abs(truth) + 4 * d + sum_ulps) * 2.0**-24
         assert np.all(np.abs(got - truth) <= bound)
         assert np.all(np.abs(got - ref) <= 4 * bound)  # the reference has its own rounding
     else:
-        assert np.all(ulps(got, truth) <= 2 + 2 * d)
-        assert np.all(ulps(got, ref) <= 4 + 4 * d)
+        assert np.all(ulps(got, truth) <= 2 + 2 * d + sum_ulps)
+        assert np.all(ulps(got, ref) <= 2 * (2 + 2 * d + sum_ulps))
 
 
 @needs_lib
