@@ -13,10 +13,14 @@
 namespace gg {
 
 // a * b rounded on its own (never fused into a following add). On the host (the tests) the
-// volatile store keeps compilers that contract by default (gcc on aarch64) from fusing it.
+// volatile store keeps compilers that contract by default (gcc on aarch64) from fusing it; the
+// NumPy backend's host kernels (kernels/host/) are built with -ffp-contract=off and define
+// GG_NO_FP_CONTRACT, so their loops keep a plain product and vectorize.
 GG_HD float optim_mul(float a, float b) {
-#ifdef __CUDA_ARCH__
+#if defined(__CUDA_ARCH__)
     return __fmul_rn(a, b);
+#elif defined(GG_NO_FP_CONTRACT)
+    return a * b;
 #else
     volatile float product = a * b;
     return product;
@@ -24,8 +28,10 @@ GG_HD float optim_mul(float a, float b) {
 }
 
 GG_HD double optim_mul(double a, double b) {
-#ifdef __CUDA_ARCH__
+#if defined(__CUDA_ARCH__)
     return __dmul_rn(a, b);
+#elif defined(GG_NO_FP_CONTRACT)
+    return a * b;
 #else
     volatile double product = a * b;
     return product;

@@ -19,6 +19,7 @@ import gradgpu
 from gradgpu.backend import NUMPY, host_kernels
 from gradgpu.backend.array_kernels import ArrayKernels
 from gradgpu.backend.host_erf import erf_float32
+from gradgpu.backend.reference_optim import adam_arguments, sgd_arguments
 
 LIB = host_kernels.library()
 needs_lib = pytest.mark.skipif(LIB is None, reason=f"host kernels: {host_kernels.status()}")
@@ -192,6 +193,74 @@ def test_layer_norm_forward_and_backward_match_float64(n):
     assert np.abs(got - truth).max() <= 1e-6 * max(1.0, np.abs(truth).max())
     ref_x, ref_r = ArrayKernels.layer_norm_fwd(NUMPY, x, (1,), eps)
     assert np.allclose(xhat, ref_x, atol=2e-5) and np.allclose(rstd, ref_r[:, 0], rtol=1e-6)
+
+
+# ---- optimizer steps ------------------------------------------------------------------------
+
+def _optim_state(n_buffers: int, seed: int):
+    """Parameters (three float32, one float64 and one transposed float32, which the kernels
+    leave to the NumPy code), their gradients and ``n_buffers`` state lists."""
+    rng = np.random.default_rng(seed)
+    shapes = [(7,), (33, 5), (1000,), (4, 3), (6, 4)]
+    arrays = []
+    for k in range(2 + n_buffers):
+        group = [rng.standard_normal(sh).astype(np.float32) for sh in shapes]
+        if k >= 2:  # state buffers start non-negative (v, v_max)
+            group = [np.abs(a) for a in group]
+        group[3] = group[3].astype(np.float64)
+        group[4] = np.ascontiguousarray(group[4].T).T
+        arrays.append(group)
+    return arrays
+
+
+def _copy(arrays):
+    return [[a.copy(order="K") for a in group] for group in arrays]
+
+
+def _same_bits(a, b) -> bool:
+    return all(x.dtype == y.dtype and x.tobytes() == y.tobytes()
+               for ga, gb in zip(a, b) for x, y in zip(ga, gb))
+
+
+@needs_lib
+@pytest.mark.parametrize("options", [
+    dict(weight_decay=0.0, amsgrad=False, maximize=False, decoupled_weight_decay=False),
+    dict(weight_decay=0.1, amsgrad=False, maximize=False, decoupled_weight_decay=True),
+    dict(weight_decay=0.1, amsgrad=True, maximize=True, decoupled_weight_decay=False),
+])
+def test_adam_steps_are_bit_for_bit_the_reference(options):
+    state = _optim_state(3, seed=1)
+    ref = _copy(state)
+    for step in (1, 2, 3):
+        kw = dict(lr=3e-3, beta1=0.9, beta2=0.999, eps=1e-8, step=step, **options)
+        vmax = state[4] if options["amsgrad"] else None
+        NUMPY.adam_step(*state[:4], vmax, **kw)
+        ArrayKernels.adam_step(NUMPY, *ref[:4], ref[4] if options["amsgrad"] else None, **kw)
+    assert _same_bits(state, ref)
+    assert not np.array_equal(state[0][0], _optim_state(3, seed=1)[0][0])  # it did step
+    scratch = _copy(state)  # the kernel took the float32 C-contiguous ones, left the others
+    kw = dict(lr=3e-3, beta1=0.9, beta2=0.999, eps=1e-8, step=4, **options)
+    assert host_kernels.adam_step(*scratch[:4], scratch[4] if options["amsgrad"] else None,
+                                  adam_arguments(**kw)) == [3, 4]
+
+
+@needs_lib
+@pytest.mark.parametrize("options", [
+    dict(momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False),
+    dict(momentum=0.9, dampening=0.1, weight_decay=1e-2, nesterov=False, maximize=True),
+    dict(momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=True, maximize=False),
+])
+def test_sgd_steps_are_bit_for_bit_the_reference(options):
+    with_buffers = options["momentum"] != 0
+    state = _optim_state(1, seed=2)
+    ref = _copy(state)
+    for step in (1, 2, 3):
+        kw = dict(lr=0.1, first_step=step == 1, **options)
+        NUMPY.sgd_step(state[0], state[1], state[2] if with_buffers else None, **kw)
+        ArrayKernels.sgd_step(NUMPY, ref[0], ref[1], ref[2] if with_buffers else None, **kw)
+    assert _same_bits(state, ref)
+    assert host_kernels.sgd_step(state[0], state[1], state[2] if with_buffers else None,
+                                 sgd_arguments(**kw)) == [3, 4]
 
 
 # ---- what the NumPy backend hands them ------------------------------------------------------

@@ -1,7 +1,8 @@
 """Compiled host kernels: the NumPy backend's hottest float32 ops as C++ loops, built on first use.
 
-NumPy runs exact GELU, softmax rows and layer norm as chains of whole-array passes (GELU's erf
-alone is ~26 of them); ``kernels/host/host_kernels.cpp`` does each in one vectorized loop. As
+NumPy runs exact GELU, softmax rows, layer norm and an optimizer's update as chains of
+whole-array passes (GELU's erf alone is ~26 of them, Adam ~12 per parameter);
+``kernels/host/host_kernels.cpp`` does each in one vectorized loop. As
 CuPy does for CUDA kernels, the source is compiled lazily with the machine's C++ compiler
 (``$CXX``, else ``c++``/``g++``/``clang++``) for this CPU (``-march=native``), cached on disk
 (``$GRADGPU_CACHE_DIR``, else ``$XDG_CACHE_HOME/gradgpu`` or ``~/.cache/gradgpu``, keyed by the
@@ -56,6 +57,8 @@ _SIGNATURES = {  # entry point -> argument types (all return void)
     "gradgpu_host_log_softmax_bwd_f32": (_P, _P, _P, _N, _N),
     "gradgpu_host_layer_norm_fwd_f32": (_P, _P, _P, _N, _N, ctypes.c_double),
     "gradgpu_host_layer_norm_bwd_f32": (_P, _P, _P, _P, _N, _N),
+    "gradgpu_host_adam_step_f32": (_P, _P, _P, _P, _P, _N, _P, _P),
+    "gradgpu_host_sgd_step_f32": (_P, _P, _P, _N, _P, _P),
 }
 
 _status = "not loaded yet"
@@ -172,6 +175,40 @@ def layer_norm_bwd(g, xhat, rstd, n: int):
     return dx
 
 
+def adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, arguments) -> list:
+    """Adam(W) in place on every parameter whose arrays the kernel takes (kernels/optim.cuh's
+    update, bit for bit OptimReference.adam_step); returns the indices of the others.
+    ``arguments``: ``reference_optim.adam_arguments``' (scalars, flags)."""
+    return _optim_step("adam", (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs),
+                       arguments)
+
+
+def sgd_step(params, grads, momentum_buffers, arguments) -> list:
+    """SGD in place, as ``adam_step`` (``momentum_buffers`` None without momentum)."""
+    return _optim_step("sgd", (params, grads, momentum_buffers), arguments)
+
+
+def _optim_step(name: str, slots, arguments) -> list:
+    lib = library()
+    count = len(slots[0])
+    if lib is None:
+        return list(range(count))
+    scalars, flags = arguments
+    sc = np.array(scalars, _F32)  # the kernels' T = float: as NumPy casts them for float32
+    fl = np.array(flags, np.int32)
+    fn = getattr(lib, f"gradgpu_host_{name}_step_f32")
+    rest = []
+    for i in range(count):
+        arrays = [None if s is None else s[i] for s in slots]
+        present = [a for a in arrays if a is not None]
+        if not _usable(*present):
+            rest.append(i)
+            continue
+        fn(*[0 if a is None else a.ctypes.data for a in arrays], present[0].size,
+           sc.ctypes.data, fl.ctypes.data)
+    return rest
+
+
 def _last_axis_rows(x, axis: int) -> bool:
     return x.ndim > 0 and x.size > 0 and axis % x.ndim == x.ndim - 1
 
@@ -202,8 +239,10 @@ def library():
 
 
 def _sources() -> list[pathlib.Path]:
-    folder = kernel_dir() / "host"
-    return [folder / "host_kernels.cpp", folder / "host_math.h"]
+    """The compiled file first, then every file it includes (all part of the cache key)."""
+    folder = kernel_dir()
+    return [folder / "host" / "host_kernels.cpp", folder / "host" / "host_math.h",
+            folder / "optim.cuh", folder / "common.cuh"]
 
 
 def _compiler() -> str:

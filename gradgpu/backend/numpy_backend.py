@@ -11,6 +11,7 @@ from . import host_kernels
 from .array_kernels import ArrayKernels
 from .host_erf import erf_float32
 from .host_memory import keep_freed_memory
+from .reference_optim import adam_arguments, sgd_arguments
 
 
 class NumpyBackend(ArrayKernels):
@@ -126,6 +127,19 @@ class NumpyBackend(ArrayKernels):
         out = host_kernels.layer_norm_bwd(g, xhat, rstd, _trailing_size(xhat, axes))
         return super().layer_norm_bwd(g, xhat, rstd, axes) if out is None else out
 
+    def adam_step(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
+                  **options) -> None:
+        slots = [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs]
+        rest = host_kernels.adam_step(*slots, adam_arguments(**options))
+        if rest:
+            super().adam_step(*_subset(slots, rest), **options)
+
+    def sgd_step(self, params, grads, momentum_buffers, **options) -> None:
+        slots = [params, grads, momentum_buffers]
+        rest = host_kernels.sgd_step(*slots, sgd_arguments(**options))
+        if rest:
+            super().sgd_step(*_subset(slots, rest), **options)
+
     def erf(self, x):
         """float32/float16: ``host_erf`` (within 1 ulp, 2-3x faster than SciPy's; float32 in
         one compiled loop when the host kernels are built, the same bits). float64:
@@ -154,6 +168,11 @@ _HOST_EW = {"gelu_fwd": host_kernels.gelu_fwd, "gelu_bwd": host_kernels.gelu_bwd
 
 EINSUM_ROW_SUM_MAX = 512
 _VECTOR_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _subset(slots, indices):
+    """The slot lists restricted to ``indices`` (None stays None)."""
+    return [None if arrays is None else [arrays[i] for i in indices] for arrays in slots]
 
 
 def _count(axes) -> int:

@@ -12,6 +12,8 @@
 // runtime) lets the compiler vectorize the double reductions, which plain -O3 may not reorder.
 #include <cmath>
 
+#define GG_NO_FP_CONTRACT  // built with -ffp-contract=off: optim.cuh needs no volatile products
+#include "../optim.cuh"
 #include "host_math.h"
 
 using gg_host::erf_f32;
@@ -230,6 +232,40 @@ void gradgpu_host_layer_norm_bwd_f32(const float* g, const float* xhat, const fl
 #pragma omp simd
     for (i64 j = 0; j < n; ++j)
       dx[j] = static_cast<float>(rs * ((g[j] - mean_g) - xhat[j] * mean_gx));
+  }
+}
+
+// One optimizer step over one parameter: the per-element updates of kernels/optim.cuh (bit for bit
+// OptimReference's, as on the GPU). sc/fl: the scalars and flags of reference_optim's
+// *_arguments, in the order of the *Scalars struct's fields; vmax is null unless amsgrad.
+void gradgpu_host_adam_step_f32(float* p, const float* g, float* m, float* v, float* vmax, i64 n,
+                                const float* sc, const int* fl) {
+  const gg::AdamScalars<float> s{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7],
+                                 fl[0],  fl[1], fl[2]};
+  if (s.amsgrad) {
+    for (i64 i = 0; i < n; ++i) gg::adam_update<float>(p[i], g[i], m[i], v[i], vmax[i], s);
+    return;
+  }
+#pragma omp simd
+  for (i64 i = 0; i < n; ++i) {
+    float unused = 0.0f;
+    gg::adam_update<float>(p[i], g[i], m[i], v[i], unused, s);
+  }
+}
+
+// buf: the momentum buffer (null without momentum)
+void gradgpu_host_sgd_step_f32(float* p, const float* g, float* buf, i64 n, const float* sc,
+                               const int* fl) {
+  const gg::SgdScalars<float> s{sc[0], sc[1], sc[2], sc[3], fl[0], fl[1], fl[2], fl[3], fl[4]};
+  if (s.use_momentum) {
+#pragma omp simd
+    for (i64 i = 0; i < n; ++i) gg::sgd_update<float>(p[i], g[i], buf[i], s);
+    return;
+  }
+#pragma omp simd
+  for (i64 i = 0; i < n; ++i) {
+    float unused = 0.0f;
+    gg::sgd_update<float>(p[i], g[i], unused, s);
   }
 }
 
