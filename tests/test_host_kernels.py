@@ -195,6 +195,38 @@ def test_layer_norm_forward_and_backward_match_float64(n):
     assert np.allclose(xhat, ref_x, atol=2e-5) and np.allclose(rstd, ref_r[:, 0], rtol=1e-6)
 
 
+@needs_lib
+@pytest.mark.parametrize("n", (1, 17, 103))
+def test_cross_entropy_matches_the_reference(n):
+    x = f32(40, n, seed=n)
+    x[3, 0] = np.nan  # a NaN row: NaN loss unless ignored
+    t = np.random.default_rng(n).integers(0, n, 40)
+    t[5], t[6], t[7], t[3] = -100, n, -1, 0  # ignored, two out of range, the NaN row's target
+    got = host_kernels.cross_entropy_fwd(x, t, None, -100, 0.0, 1)
+    with np.errstate(all="ignore"):
+        ref = ArrayKernels.cross_entropy_fwd(NUMPY, x, t, None, -100, 0.0, 1)
+    for a, b in zip(got, ref):
+        assert a.dtype == b.dtype == np.float32 and a.shape == b.shape == (40,)
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=2e-6)  # NaN where the reference's
+    g = f32(40, scale=1.0, seed=1)
+    dx = host_kernels.cross_entropy_bwd(g, x, got[1], t, None, -100, 0.0, 1)
+    with np.errstate(all="ignore"):
+        ref_dx = ArrayKernels.cross_entropy_bwd(NUMPY, g, x, ref[1], t, None, -100, 0.0, 1)
+    np.testing.assert_allclose(dx, ref_dx, rtol=1e-5, atol=1e-7)
+    assert np.all(dx[5] == 0) and np.isnan(dx[6]).all() and np.isnan(dx[7]).all()
+    scalar_g = host_kernels.cross_entropy_bwd(np.float32(0.5), x, got[1], t, None, -100, 0.0, 1)
+    np.testing.assert_allclose(scalar_g[8], host_kernels.cross_entropy_bwd(
+        np.full(40, 0.5, np.float32), x, got[1], t, None, -100, 0.0, 1)[8])
+
+
+def test_cross_entropy_options_the_kernel_lacks_stay_on_numpy():
+    x, t = f32(4, 5), np.array([0, 1, 2, 3])
+    assert host_kernels.cross_entropy_fwd(x, t, np.ones(5, np.float32), -100, 0.0, 1) is None
+    assert host_kernels.cross_entropy_fwd(x, t, None, -100, 0.1, 1) is None
+    assert host_kernels.cross_entropy_fwd(x.T, t[:, None].T, None, -100, 0.0, 0) is None
+    assert host_kernels.cross_entropy_fwd(x, t.astype(np.int32), None, -100, 0.0, 1) is None
+
+
 # ---- optimizer steps ------------------------------------------------------------------------
 
 def _optim_state(n_buffers: int, seed: int):

@@ -57,6 +57,8 @@ _SIGNATURES = {  # entry point -> argument types (all return void)
     "gradgpu_host_log_softmax_bwd_f32": (_P, _P, _P, _N, _N),
     "gradgpu_host_layer_norm_fwd_f32": (_P, _P, _P, _N, _N, ctypes.c_double),
     "gradgpu_host_layer_norm_bwd_f32": (_P, _P, _P, _P, _N, _N),
+    "gradgpu_host_cross_entropy_fwd_f32": (_P, _P, _P, _P, _P, _N, _N, _N),
+    "gradgpu_host_cross_entropy_bwd_f32": (_P, _P, _P, _P, _P, _N, _N, _N),
     "gradgpu_host_adam_step_f32": (_P, _P, _P, _P, _P, _N, _P, _P),
     "gradgpu_host_sgd_step_f32": (_P, _P, _P, _N, _P, _P),
 }
@@ -173,6 +175,44 @@ def layer_norm_bwd(g, xhat, rstd, n: int):
     lib.gradgpu_host_layer_norm_bwd_f32(g.ctypes.data, xhat.ctypes.data, rstd.ctypes.data,
                                         dx.ctypes.data, xhat.size // n, n)
     return dx
+
+
+def cross_entropy_fwd(x, target, weight, ignore_index: int, label_smoothing: float, axis: int):
+    """(loss, lse, wt) of ``ArrayKernels.cross_entropy_fwd`` for classes along the last axis,
+    without class weights or label smoothing."""
+    lib = library()
+    if lib is None or not _plain_cross_entropy(x, target, weight, label_smoothing, axis):
+        return None
+    rows, n = target.size, x.shape[-1]
+    loss, lse, wt = (np.empty(target.shape, _F32) for _ in range(3))
+    lib.gradgpu_host_cross_entropy_fwd_f32(x.ctypes.data, target.ctypes.data, loss.ctypes.data,
+                                           lse.ctypes.data, wt.ctypes.data, rows, n,
+                                           ignore_index)
+    return loss, lse, wt
+
+
+def cross_entropy_bwd(g, x, lse, target, weight, ignore_index: int, label_smoothing: float,
+                      axis: int):
+    """dx of ``cross_entropy_fwd``'s loss for the upstream gradient g (broadcast to target)."""
+    lib = library()
+    if lib is None or not _plain_cross_entropy(x, target, weight, label_smoothing, axis) \
+            or not (lse.dtype == _F32 and lse.shape == target.shape):
+        return None
+    g = np.ascontiguousarray(np.broadcast_to(g, target.shape), _F32)
+    lse = np.ascontiguousarray(lse)
+    dx = np.empty_like(x)
+    lib.gradgpu_host_cross_entropy_bwd_f32(g.ctypes.data, x.ctypes.data, lse.ctypes.data,
+                                           target.ctypes.data, dx.ctypes.data, target.size,
+                                           x.shape[-1], ignore_index)
+    return dx
+
+
+def _plain_cross_entropy(x, target, weight, label_smoothing, axis) -> bool:
+    """Classes along the last axis of a float32 C-contiguous x with at least one class, int64
+    C-contiguous targets of x's other dims, no class weights, no label smoothing."""
+    return (weight is None and not label_smoothing and _last_axis_rows(x, axis) and _usable(x)
+            and type(target) is np.ndarray and target.dtype == np.int64
+            and target.flags.c_contiguous and target.shape == x.shape[:-1])
 
 
 def adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, arguments) -> list:

@@ -127,6 +127,24 @@ class NumpyBackend(ArrayKernels):
         out = host_kernels.layer_norm_bwd(g, xhat, rstd, _trailing_size(xhat, axes))
         return super().layer_norm_bwd(g, xhat, rstd, axes) if out is None else out
 
+    def cross_entropy_fwd(self, x, target, weight, ignore_index: int, label_smoothing: float,
+                          axis: int):
+        out = host_kernels.cross_entropy_fwd(x, target, weight, ignore_index, label_smoothing,
+                                             axis)
+        if out is None:
+            return super().cross_entropy_fwd(x, target, weight, ignore_index, label_smoothing,
+                                             axis)
+        return out
+
+    def cross_entropy_bwd(self, g, x, lse, target, weight, ignore_index: int,
+                          label_smoothing: float, axis: int):
+        out = host_kernels.cross_entropy_bwd(g, x, lse, target, weight, ignore_index,
+                                             label_smoothing, axis)
+        if out is None:
+            return super().cross_entropy_bwd(g, x, lse, target, weight, ignore_index,
+                                             label_smoothing, axis)
+        return out
+
     def adam_step(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
                   **options) -> None:
         slots = [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs]

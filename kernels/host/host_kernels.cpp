@@ -11,6 +11,7 @@
 // are `gradgpu_host_<op>_<fwd|bwd>_f32`. `#pragma omp simd` (with -fopenmp-simd: no OpenMP
 // runtime) lets the compiler vectorize the double reductions, which plain -O3 may not reorder.
 #include <cmath>
+#include <vector>
 
 #define GG_NO_FP_CONTRACT  // built with -ffp-contract=off: optim.cuh needs no volatile products
 #include "../optim.cuh"
@@ -200,6 +201,49 @@ void gradgpu_host_log_softmax_bwd_f32(const float* g, const float* y, float* dx,
     float s = static_cast<float>(row_sum(g, n));
 #pragma omp simd
     for (i64 j = 0; j < n; ++j) dx[j] = g[j] - exp_f32(y[j]) * s;
+  }
+}
+
+// Cross entropy of rows of logits x over class indices t (no class weights, no label
+// smoothing; the NumPy reference handles those): lse = max + log(sum(exp(x - max))),
+// loss = lse - x_t and wt = 1 for a usable target, loss = wt = 0 for ignore_index, and
+// loss = NaN, wt = 0 for a target outside [0, n).
+void gradgpu_host_cross_entropy_fwd_f32(const float* x, const i64* t, float* loss, float* lse,
+                                        float* wt, i64 rows, i64 n, i64 ignore_index) {
+  std::vector<float> e(n);
+  for (i64 r = 0; r < rows; ++r, x += n) {
+    bool nan;
+    float m = row_max(x, n, &nan);
+    float l = __builtin_nanf("");
+    if (!nan) {
+#pragma omp simd
+      for (i64 j = 0; j < n; ++j) e[j] = exp_f32(x[j] - m);
+      l = static_cast<float>(m + std::log(row_sum(e.data(), n)));
+    }
+    lse[r] = l;
+    i64 c = t[r];
+    bool ignored = c == ignore_index, usable = !ignored && c >= 0 && c < n;
+    loss[r] = usable ? l - x[c] : (ignored ? 0.0f : __builtin_nanf(""));
+    wt[r] = usable ? 1.0f : 0.0f;
+  }
+}
+
+// dx = exp(x - lse) * a - a [c == t] with a = g * wt per row (the reference's operations); a
+// target outside [0, n) that is not ignore_index gives a NaN row
+void gradgpu_host_cross_entropy_bwd_f32(const float* g, const float* x, const float* lse,
+                                        const i64* t, float* dx, i64 rows, i64 n,
+                                        i64 ignore_index) {
+  for (i64 r = 0; r < rows; ++r, x += n, dx += n) {
+    i64 c = t[r];
+    bool ignored = c == ignore_index, usable = !ignored && c >= 0 && c < n;
+    if (!ignored && !usable) {
+      fill_nan(dx, n);
+      continue;
+    }
+    float a = g[r] * (usable ? 1.0f : 0.0f), l = lse[r];
+#pragma omp simd
+    for (i64 j = 0; j < n; ++j) dx[j] = exp_f32(x[j] - l) * a;
+    if (usable) dx[c] -= a;
   }
 }
 
