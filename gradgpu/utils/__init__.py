@@ -1,5 +1,6 @@
-"""``gradgpu.utils``: helpers around training, as ``torch.utils`` (``data``: datasets, loaders)."""
+"""``gradgpu.utils``: helpers around training, as ``torch.utils`` (``data``: datasets, loaders;
+``checkpoint``: activation checkpointing)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

@@ -103,7 +103,8 @@ class Recompute(Function):
     """y = fn(*xs) without keeping fn's graph (nor the intermediates it saves): backward
     recomputes fn on the saved inputs and backpropagates g through it, so a blocked op holds
     one block's intermediates at a time; under create_graph the recomputation is recorded on
-    the inputs themselves, so higher-order gradients flow as through fn."""
+    the inputs themselves, so higher-order gradients flow as through fn. ``fn`` must use no
+    tensor that requires grad other than ``xs`` (``gradgpu.utils.checkpoint`` allows that)."""
 
     @staticmethod
     def forward(ctx, fn, *xs):
@@ -121,6 +122,9 @@ class Recompute(Function):
         if not create:  # recompute on detached leaves: nothing recorded on the inputs
             xs = [_const(x._data).requires_grad_() if w else _const(x._data)
                   for x, w in zip(xs, want)]
+        else:  # on fresh views of the inputs: grad() stops there, so the inputs' own hooks
+            # and retain_grad run once, in the outer backward, not with a partial gradient here
+            xs = [x.view_as(x) if w else x for x, w in zip(xs, want)]
         with enable_grad():
             y = ctx.fn(*xs)
             got = iter(grad(y, [x for x, w in zip(xs, want) if w], g, create_graph=create,
