@@ -16,7 +16,7 @@ from pathlib import Path
 LIBS = ("gradgpu", "torch", "raw")
 UNITS = {"us": ("µs", 1e6), "ms": ("ms", 1e3)}
 ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-            "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "CUPY_TF32")
+            "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "CUPY_TF32", "GRADGPU_HOST_KERNELS")
 
 
 # ------------------------------------------------------------------------------- the machine
@@ -106,6 +106,15 @@ def _gpu_info(torch) -> dict:
     return info
 
 
+def _host_kernels_status() -> str:
+    """Whether the NumPy backend's compiled float32 kernels ran, or why not (its timings differ
+    by ~1.5x on a transformer step: gradgpu/backend/host_kernels.py)."""
+    from gradgpu.backend import host_kernels
+
+    host_kernels.library()  # built or loaded now, so the status is final (and no run pays it)
+    return host_kernels.status()
+
+
 def machine_info(device: str, torch, torch_reason: str | None) -> dict:
     """Everything needed to tell two runs apart: machine, CPU, versions, threads, environment."""
     import numpy as np
@@ -125,6 +134,7 @@ def machine_info(device: str, torch, torch_reason: str | None) -> dict:
         "numpy_blas": _numpy_blas(),
         "gradgpu": getattr(gradgpu, "__version__", None),
         "gradgpu_commit": _git_commit(),
+        "gradgpu_host_kernels": _host_kernels_status(),
         "torch": torch.__version__ if torch is not None else None,
         "torch_reason": torch_reason,
         "torch_threads": torch.get_num_threads() if torch is not None else None,
@@ -207,6 +217,8 @@ def format_table(doc: dict) -> str:
     if doc["device"] == "cuda" and m.get("gpu", {}).get("available"):
         g = m["gpu"]
         lines.append(f"gpu: {g['name']}, CuPy {g['cupy']}, CUDA runtime {g['cuda_runtime']}")
+    if m.get("gradgpu_host_kernels"):
+        lines.append(f"gradgpu host kernels: {m['gradgpu_host_kernels']}")
     env = {k: v for k, v in m["env"].items() if v is not None}
     if env:
         lines.append("env: " + " ".join(f"{k}={v}" for k, v in env.items()))
