@@ -54,11 +54,15 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
     def causal_softmax(self, x):
         """softmax along the last axis of attention scores (..., L, S) in which query i sees
         only keys j <= i (upper-left aligned): the others are masked out before the softmax, so
-        they give 0 whatever their value (NaN and inf included), as PyTorch's masked_fill."""
+        they give 0 whatever their value (NaN and inf included), as PyTorch's masked_fill; a
+        query whose visible scores are all -inf gets zeros, as PyTorch's safe softmax."""
         xp = self.xp
         rows, cols = x.shape[-2:]
         keep = xp.tri(rows, cols, dtype=bool)
-        return self.softmax(xp.where(keep, x, xp.asarray(-xp.inf, dtype=x.dtype)), x.ndim - 1)
+        masked = xp.where(keep, x, xp.asarray(-xp.inf, dtype=x.dtype))
+        y = self.softmax(masked, x.ndim - 1)
+        blank = self.slice_max(masked, x.ndim - 1) == -xp.inf
+        return xp.where(blank, xp.asarray(0, dtype=y.dtype), y)
 
     def log_softmax(self, x, axis: int):
         """x - max - log(sum(exp(x - max))) along ``axis`` (finite for logits of any size)."""

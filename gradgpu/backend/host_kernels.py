@@ -2,83 +2,42 @@
 
 NumPy runs exact GELU, softmax rows, layer norm and an optimizer's update as chains of
 whole-array passes (GELU's erf alone is ~26 of them, Adam ~12 per parameter);
-``kernels/host/host_kernels.cpp`` does each in one vectorized loop. As
-CuPy does for CUDA kernels, the source is compiled lazily with the machine's C++ compiler
-(``$CXX``, else ``c++``/``g++``/``clang++``) for this CPU (``-march=native``), cached on disk
-(``$GRADGPU_CACHE_DIR``, else ``$XDG_CACHE_HOME/gradgpu`` or ``~/.cache/gradgpu``, keyed by the
-source, compiler, flags and CPU), and called through ctypes.
+``kernels/host/host_kernels.cpp`` does each in one vectorized loop. ``host_build`` compiles it
+with the machine's C++ compiler on first use and caches it on disk.
 
 Everything here is an accelerator, never a requirement: with no compiler, a failed build, or
 ``GRADGPU_HOST_KERNELS=0``, each function returns None and the NumPy backend runs its NumPy code,
-which stays the specification (``tests/backend/test_host_kernels.py`` compares the two). Only
-float32 C-contiguous arrays are taken; anything else returns None too. ``status()`` says which
-applies, for bug reports and the benchmark report.
+which stays the specification (``tests/test_host_kernels.py`` compares the two). Only
+float32 C-contiguous aligned arrays are taken; anything else returns None too. ``status()``
+says which applies, for bug reports and the benchmark report.
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import hashlib
-import os
-import pathlib
-import platform
-import shutil
-import subprocess
-import tempfile
-
 import numpy as np
 
-from .cuda.kernel_files import kernel_dir
-from .host_erf import erf_float32
+from .host_build import DISABLE_ENV, library, status
 
-DISABLE_ENV = "GRADGPU_HOST_KERNELS"
-"""Set to 0 to keep every op on the NumPy code (the library then never runs a compiler)."""
-
-FLAGS = ("-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp-simd",
-         # the kernels' roundings must not depend on the compiler's choices: no fused
-         # multiply-adds (GELU's forward is bit for bit NumPy's) and no -ffast-math; the two
-         # below change no result (errno and FP traps are never used) but allow vectorizing
-         "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
-NATIVE = ("-march=native",)
-"""Tried first: the library is built on the machine that runs it (dropped if refused)."""
+__all__ = ["DISABLE_ENV", "library", "status", "erf", "gelu_fwd", "gelu_bwd", "softmax",
+           "causal_softmax", "softmax_bwd", "layer_norm_fwd", "layer_norm_bwd",
+           "cross_entropy_fwd", "cross_entropy_bwd", "adam_step", "sgd_step"]
 
 _F32 = np.dtype(np.float32)
-_P = ctypes.c_void_p
-_N = ctypes.c_int64
-_SIGNATURES = {  # entry point -> argument types (all return void)
-    "gradgpu_host_erf_fwd_f32": (_P, _P, _N),
-    "gradgpu_host_gelu_fwd_f32": (_P, _P, _N),
-    "gradgpu_host_gelu_bwd_f32": (_P, _P, _P, _P, _N),
-    "gradgpu_host_softmax_fwd_f32": (_P, _P, _N, _N),
-    "gradgpu_host_causal_softmax_fwd_f32": (_P, _P, _N, _N, _N),
-    "gradgpu_host_log_softmax_fwd_f32": (_P, _P, _N, _N),
-    "gradgpu_host_softmax_bwd_f32": (_P, _P, _P, _N, _N),
-    "gradgpu_host_log_softmax_bwd_f32": (_P, _P, _P, _N, _N),
-    "gradgpu_host_layer_norm_fwd_f32": (_P, _P, _P, _N, _N, ctypes.c_double),
-    "gradgpu_host_layer_norm_bwd_f32": (_P, _P, _P, _P, _N, _N),
-    "gradgpu_host_cross_entropy_fwd_f32": (_P, _P, _P, _P, _P, _N, _N, _N),
-    "gradgpu_host_cross_entropy_bwd_f32": (_P, _P, _P, _P, _P, _N, _N, _N),
-    "gradgpu_host_adam_step_f32": (_P, _P, _P, _P, _P, _N, _P, _P),
-    "gradgpu_host_sgd_step_f32": (_P, _P, _P, _N, _P, _P),
-}
-
-_status = "not loaded yet"
-
-
-def status() -> str:
-    """Whether the compiled host kernels are in use, and if not, why."""
-    return _status
+_I64 = np.dtype(np.int64)  # native byte order: a big-endian '>i8' compares unequal
 
 
 # ---- the ops: each returns None when it does not apply (the caller runs the NumPy code) -------
 
 def _usable(*arrays) -> bool:
-    """float32, C-contiguous NumPy arrays of one shape (what every kernel here takes)."""
-    shape = arrays[0].shape
+    """float32 (native byte order), C-contiguous, aligned NumPy arrays of one shape (what every
+    kernel here takes: a float* that is not 4-byte aligned is undefined behaviour in C++, and
+    vector code may fault on it)."""
+    shape = getattr(arrays[0], "shape", None)
     for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != _F32 or not a.flags.c_contiguous \
-                or a.shape != shape:
+        if type(a) is not np.ndarray or a.dtype != _F32 or a.shape != shape:
+            return False
+        flags = a.flags
+        if not (flags.c_contiguous and flags.aligned):
             return False
     return True
 
@@ -211,24 +170,33 @@ def _plain_cross_entropy(x, target, weight, label_smoothing, axis) -> bool:
     """Classes along the last axis of a float32 C-contiguous x with at least one class, int64
     C-contiguous targets of x's other dims, no class weights, no label smoothing."""
     return (weight is None and not label_smoothing and _last_axis_rows(x, axis) and _usable(x)
-            and type(target) is np.ndarray and target.dtype == np.int64
-            and target.flags.c_contiguous and target.shape == x.shape[:-1])
+            and type(target) is np.ndarray and target.dtype == _I64
+            and target.flags.c_contiguous and target.flags.aligned
+            and target.shape == x.shape[:-1])
 
 
 def adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, arguments) -> list:
     """Adam(W) in place on every parameter whose arrays the kernel takes (kernels/optim.cuh's
     update, bit for bit OptimReference.adam_step); returns the indices of the others.
     ``arguments``: ``reference_optim.adam_arguments``' (scalars, flags)."""
+    # written: p, m, v, v_max; v_max is read only with amsgrad (flags[2])
     return _optim_step("adam", (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs),
-                       arguments)
+                       arguments, written=(0, 2, 3, 4), optional=(4, arguments[1][2]))
 
 
 def sgd_step(params, grads, momentum_buffers, arguments) -> list:
     """SGD in place, as ``adam_step`` (``momentum_buffers`` None without momentum)."""
-    return _optim_step("sgd", (params, grads, momentum_buffers), arguments)
+    # written: p, buf; buf is read only with momentum (flags[2])
+    return _optim_step("sgd", (params, grads, momentum_buffers), arguments, written=(0, 2),
+                       optional=(2, arguments[1][2]))
 
 
-def _optim_step(name: str, slots, arguments) -> list:
+def _optim_step(name: str, slots, arguments, written: tuple, optional: tuple) -> list:
+    """Run the kernel on each parameter whose arrays it takes; return the others' indices.
+    ``optional`` = (slot, used): the state slot the kernel reads only when ``used``; unused, it
+    gets a null pointer, and used but missing (None), the parameter is left to the NumPy code
+    (which raises) rather than the kernel dereferencing null. Written arrays must be writeable
+    (the NumPy code raises for a read-only one)."""
     lib = library()
     count = len(slots[0])
     if lib is None:
@@ -237,11 +205,15 @@ def _optim_step(name: str, slots, arguments) -> list:
     sc = np.array(scalars, _F32)  # the kernels' T = float: as NumPy casts them for float32
     fl = np.array(flags, np.int32)
     fn = getattr(lib, f"gradgpu_host_{name}_step_f32")
+    slot, used = optional
+    if not used:
+        slots = slots[:slot] + (None,) + slots[slot + 1:]
     rest = []
     for i in range(count):
         arrays = [None if s is None else s[i] for s in slots]
         present = [a for a in arrays if a is not None]
-        if not _usable(*present):
+        if (used and arrays[slot] is None) or not _usable(*present) \
+                or not all(arrays[k] is None or arrays[k].flags.writeable for k in written):
             rest.append(i)
             continue
         fn(*[0 if a is None else a.ctypes.data for a in arrays], present[0].size,
@@ -250,119 +222,5 @@ def _optim_step(name: str, slots, arguments) -> list:
 
 
 def _last_axis_rows(x, axis: int) -> bool:
-    return x.ndim > 0 and x.size > 0 and axis % x.ndim == x.ndim - 1
-
-
-# ---- building and loading --------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def library():
-    """The loaded library with its signatures declared, or None (``status()`` says why)."""
-    global _status
-    if os.environ.get(DISABLE_ENV, "1") == "0":
-        _status = f"disabled ({DISABLE_ENV}=0)"
-        return None
-    try:
-        path = _built_library()
-        lib = ctypes.CDLL(str(path))
-        for name, argtypes in _SIGNATURES.items():
-            fn = getattr(lib, name)
-            fn.argtypes, fn.restype = argtypes, None
-    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
-        _status = f"not in use: {exc}"
-        return None
-    if not _self_test(lib):
-        _status = f"not in use: {path} gives results that differ from the NumPy code"
-        return None
-    _status = f"in use: {path}"
-    return lib
-
-
-def _sources() -> list[pathlib.Path]:
-    """The compiled file first, then every file it includes (all part of the cache key)."""
-    folder = kernel_dir()
-    return [folder / "host" / "host_kernels.cpp", folder / "host" / "host_math.h",
-            folder / "optim.cuh", folder / "common.cuh"]
-
-
-def _compiler() -> str:
-    for name in (os.environ.get("CXX"), "c++", "g++", "clang++"):
-        if name and (found := shutil.which(name)):
-            return found
-    raise RuntimeError("no C++ compiler found ($CXX, c++, g++ or clang++)")
-
-
-def _cpu_features() -> str:
-    """What -march=native depends on: the CPU's feature flags (Linux), else the processor name."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("flags", "Features")):
-                    return line
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _cache_dir() -> pathlib.Path:
-    root = os.environ.get("GRADGPU_CACHE_DIR")
-    if root:
-        return pathlib.Path(root)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (pathlib.Path(xdg) if xdg else pathlib.Path.home() / ".cache") / "gradgpu"
-
-
-def _built_library() -> pathlib.Path:
-    """The cached library for this source, compiler and CPU; compiled when missing."""
-    cxx = _compiler()
-    stat = os.stat(cxx)
-    key = hashlib.sha256("\0".join(
-        [p.read_text() for p in _sources()]
-        + [cxx, str(stat.st_mtime_ns), str(stat.st_size), " ".join(FLAGS + NATIVE),
-           platform.machine(), _cpu_features()]).encode()).hexdigest()[:20]
-    name = f"host_kernels-{key}{_suffix()}"
-    for folder in (_cache_dir() / "host", pathlib.Path(tempfile.gettempdir()) / "gradgpu-host"):
-        path = folder / name
-        if path.is_file():
-            return path
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            return _compile(cxx, path)
-        except PermissionError:
-            continue  # an unwritable cache: try the temporary folder
-    raise RuntimeError("no writable folder for the compiled host kernels")
-
-
-def _suffix() -> str:
-    return ".dll" if os.name == "nt" else (".dylib" if platform.system() == "Darwin" else ".so")
-
-
-def _compile(cxx: str, path: pathlib.Path) -> pathlib.Path:
-    """Compile into a temporary file beside ``path`` and rename it there: processes that build
-    at the same time each write their own file, and readers only ever see a complete one."""
-    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    source = str(_sources()[0])
-    try:
-        errors = ""
-        for extra in (NATIVE, ()):  # without -march=native where the compiler refuses it
-            done = subprocess.run([cxx, *FLAGS, *extra, "-o", tmp, source], capture_output=True,
-                                  text=True, timeout=300)
-            if done.returncode == 0:
-                os.replace(tmp, path)
-                return path
-            errors = done.stderr.strip()
-        raise RuntimeError(f"{cxx} could not build {source}: {errors[-2000:]}")
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _self_test(lib) -> bool:
-    """erf of a few values against the NumPy code, which it must equal bit for bit: a compiler
-    that ignores the flags (fast-math by default, say) is caught before it serves any op."""
-    x = np.array([-5.5, -3.9, -1.25, -1e-3, -0.0, 0.0, 1e-30, 0.3, 1.0, 2.75, 4.5, np.inf,
-                  -np.inf, np.nan], _F32)
-    y = np.empty_like(x)
-    lib.gradgpu_host_erf_fwd_f32(x.ctypes.data, y.ctypes.data, x.size)
-    return bool(np.array_equal(y.view(np.int32), erf_float32(x).view(np.int32)))
+    # axis compared, not reduced modulo ndim: an out-of-range axis is the NumPy code's error
+    return x.ndim > 0 and x.size > 0 and (axis == -1 or axis == x.ndim - 1)

@@ -198,11 +198,14 @@ def _count(axes) -> int:
 
 
 def _trailing_size(x, axes) -> int:
-    """The number of elements per slice when ``axes`` are x's last dims, else 0."""
-    k = _count(axes)
-    want = tuple(range(x.ndim - k, x.ndim))
-    got = (axes % x.ndim,) if isinstance(axes, int) else tuple(sorted(a % x.ndim for a in axes))
-    if k == 0 or got != want:
+    """The number of elements per slice when ``axes`` are x's last dims, else 0 (also for an
+    axis out of range: the NumPy code raises for it, rather than reading it modulo ndim)."""
+    nd = x.ndim
+    axes = (axes,) if isinstance(axes, int) else axes
+    k = len(axes)
+    want = tuple(range(nd - k, nd))
+    # negative axes + nd, not % nd: one out of range then matches no trailing dim
+    if k == 0 or tuple(sorted(a + nd if a < 0 else a for a in axes)) != want:
         return 0
     n = 1
     for d in want:

@@ -2,7 +2,7 @@
 // that NumPy can only run as chains of whole-array passes (exact GELU, softmax rows, layer norm).
 // gradgpu/backend/host_kernels.py builds this file with the machine's C++ compiler on first use,
 // caches the library and calls it through ctypes; the NumPy code it replaces stays the
-// specification (tests/backend/test_host_kernels.py compares the two on the same inputs).
+// specification (tests/test_host_kernels.py compares the two on the same inputs).
 //
 // Conventions: every pointer is a C-contiguous float32 array (the caller checks); row kernels
 // take (rows, n) for `rows` rows of n elements; float32 arithmetic as the NumPy code's, with row
@@ -85,11 +85,14 @@ inline void fill_nan(float* y, i64 n) {
   for (i64 j = 0; j < n; ++j) y[j] = __builtin_nanf("");
 }
 
-// y = exp(x - max) / sum(exp(x - max)) over the first k entries of a row (a row holding NaN is
-// NaN); the entries from k on are 0. The loops run to k rounded up to whole vectors of 16, the
-// entries past k masked by value (-inf, whose exp is 0): a scalar remainder of exp calls in every
-// row of a causal mask cost more than the vector work.
-inline void softmax_row(const float* x, float* y, i64 k, i64 n) {
+// y = exp(x - max) / sum(exp(x - max)) over the first k entries of a row; the entries from k on
+// are 0, unless the row is NaN: then all n are, as a masked fill with -inf and a softmax give
+// (the first k holding NaN or +inf, or all -inf). The loops run to k rounded up to whole vectors
+// of 16, the entries past k masked by value (-inf, whose exp is 0): a scalar remainder of exp
+// calls in every row of a causal mask cost more than the vector work.
+// safe: a row whose first k entries are all -inf gives zeros instead of NaN (PyTorch's "safe
+// softmax" of attention, where every key of a query is masked out).
+inline void softmax_row(const float* x, float* y, i64 k, i64 n, bool safe) {
   const float kNegInf = -__builtin_inff();
   i64 kv = (k + 15) / 16 * 16;
   kv = kv < n ? kv : n;
@@ -101,17 +104,17 @@ inline void softmax_row(const float* x, float* y, i64 k, i64 n) {
     m = v > m ? v : m;
     nan |= v != v;
   }
-  if (nan) {
-    fill_nan(y, k);
-    kv = k;
-  } else {
-#pragma omp simd
-    for (i64 j = 0; j < kv; ++j) y[j] = exp_f32(j < k ? x[j] - m : kNegInf);  // inf - inf: NaN
-    float s = static_cast<float>(row_sum(y, kv));
-#pragma omp simd
-    for (i64 j = 0; j < kv; ++j) y[j] = y[j] / s;
+  if (nan || (safe && m == kNegInf)) {
+    for (i64 j = 0; j < n; ++j) y[j] = nan ? __builtin_nanf("") : 0.0f;
+    return;
   }
-  for (i64 j = kv; j < n; ++j) y[j] = 0.0f;
+#pragma omp simd
+  for (i64 j = 0; j < kv; ++j) y[j] = exp_f32(j < k ? x[j] - m : kNegInf);  // inf - inf: NaN
+  float s = static_cast<float>(row_sum(y, kv));
+#pragma omp simd
+  for (i64 j = 0; j < kv; ++j) y[j] = y[j] / s;
+  const float rest = s == s ? 0.0f : __builtin_nanf("");  // a NaN sum: +inf or all -inf
+  for (i64 j = kv; j < n; ++j) y[j] = rest;
 }
 
 }  // namespace
@@ -153,17 +156,18 @@ void gradgpu_host_gelu_bwd_f32(const float* g, const float* x, const float* y, f
 
 // y = exp(x - max) / sum(exp(x - max)) per row
 void gradgpu_host_softmax_fwd_f32(const float* x, float* y, i64 rows, i64 n) {
-  for (i64 r = 0; r < rows; ++r) softmax_row(x + r * n, y + r * n, n, n);
+  for (i64 r = 0; r < rows; ++r) softmax_row(x + r * n, y + r * n, n, n, false);
 }
 
 // softmax of attention scores with a causal mask: rows of n keys in blocks of `queries` rows,
 // query i (the row's index in its block) sees keys j <= i; the others are 0 whatever they hold
-// (a masked fill with -inf, then softmax), and are never computed
+// (a masked fill with -inf, then softmax), and are never computed; a query whose visible scores
+// are all -inf gets zeros (PyTorch's safe softmax)
 void gradgpu_host_causal_softmax_fwd_f32(const float* x, float* y, i64 rows, i64 n,
                                          i64 queries) {
   for (i64 r = 0; r < rows; ++r) {
     i64 k = r % queries + 1;
-    softmax_row(x + r * n, y + r * n, k < n ? k : n, n);
+    softmax_row(x + r * n, y + r * n, k < n ? k : n, n, true);
   }
 }
 

@@ -23,7 +23,7 @@ inline float float_of(int b) {
 }
 
 // exp(x) in float arithmetic (16 lanes per AVX-512 vector), within 1 ulp of the
-// exact value (tests/backend/test_host_kernels.py sweeps it; NumPy's own float32 exp is not
+// exact value (tests/test_host_kernels.py sweeps it; NumPy's own float32 exp is not
 // correctly rounded either): x = n ln2 + r, |r| <= ln2 / 2, exp(r) by Cephes' degree-7 fit
 // (S. Moshier), and 2^n applied as two normal powers of two, so results down to the subnormals
 // round once. NaN stays NaN, below -103.98 gives 0, above 88.73 gives inf.
