@@ -1,15 +1,15 @@
-// Compiled host kernels of the NumPy backend: the float32 ops of a transformer's training step
-// that NumPy can only run as chains of whole-array passes (exact GELU, softmax rows, layer norm).
-// gradgpu/backend/host_kernels.py builds this file with the machine's C++ compiler on first use,
-// caches the library and calls it through ctypes; the NumPy code it replaces stays the
-// specification (tests/test_host_kernels.py compares the two on the same inputs).
+// Compiled host kernels of the NumPy backend: the float32 ops of a training step that NumPy can
+// only run as chains of whole-array passes (exact GELU, softmax rows, layer norm, cross entropy,
+// optimizer updates). gradgpu/backend/host_build.py builds this file with the machine's C++
+// compiler on first use and caches the library; host_kernels.py calls it through ctypes. The
+// NumPy code it replaces stays the specification (tests/test_host_kernels.py compares them).
 //
 // Conventions: every pointer is a C-contiguous float32 array (the caller checks); row kernels
 // take (rows, n) for `rows` rows of n elements; float32 arithmetic as the NumPy code's, with row
 // sums blocked (row_sum) and layer norm's statistics in double, so results are as close to the
-// exact value as the NumPy path's, or closer. Entry points
-// are `gradgpu_host_<op>_<fwd|bwd>_f32`. `#pragma omp simd` (with -fopenmp-simd: no OpenMP
-// runtime) lets the compiler vectorize the double reductions, which plain -O3 may not reorder.
+// exact value as the NumPy path's, or closer. Entry points are `gradgpu_host_<op>_<fwd|bwd>_f32`
+// (`_step_f32` for optimizers). `#pragma omp simd` (with -fopenmp-simd: no OpenMP runtime) lets
+// the compiler vectorize the reductions, which plain -O3 may not reorder.
 #include <cmath>
 #include <vector>
 
