@@ -44,26 +44,25 @@ def _usable(*arrays) -> bool:
 
 def erf(x):
     """erf(x), bit for bit ``host_erf.erf_float32``."""
-    lib = library()
-    if lib is None or not _usable(x):
-        return None
-    y = np.empty_like(x)
-    lib.gradgpu_host_erf_fwd_f32(x.ctypes.data, y.ctypes.data, x.size)
-    return y
+    return _elementwise("gradgpu_host_erf_fwd_f32", x)
 
 
 def gelu_fwd(x):
     """x * Phi(x), bit for bit the NumPy reference (``elementwise_spec._gelu``)."""
+    return _elementwise("gradgpu_host_gelu_fwd_f32", x)
+
+
+def _elementwise(entry: str, x):
     lib = library()
     if lib is None or not _usable(x):
         return None
     y = np.empty_like(x)
-    lib.gradgpu_host_gelu_fwd_f32(x.ctypes.data, y.ctypes.data, x.size)
+    getattr(lib, entry)(x.ctypes.data, y.ctypes.data, x.size)
     return y
 
 
 def gelu_bwd(g, x, y):
-    """g * (Phi(x) + x phi(x)) with Phi(x) = y / x (the reference's formula; phi in double)."""
+    """g * (Phi(x) + x phi(x)) with Phi(x) = y / x: the reference's float32 operations."""
     lib = library()
     if lib is None or not _usable(g, x, y):
         return None

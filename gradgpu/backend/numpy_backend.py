@@ -11,7 +11,7 @@ from . import host_kernels
 from .array_kernels import ArrayKernels
 from .host_erf import erf_float32
 from .host_memory import keep_freed_memory
-from .reference_optim import adam_arguments, sgd_arguments
+from .reference_optim import adam_arguments, sgd_arguments, subset_slots
 
 
 class NumpyBackend(ArrayKernels):
@@ -150,13 +150,13 @@ class NumpyBackend(ArrayKernels):
         slots = [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs]
         rest = host_kernels.adam_step(*slots, adam_arguments(**options))
         if rest:
-            super().adam_step(*_subset(slots, rest), **options)
+            super().adam_step(*subset_slots(slots, rest), **options)
 
     def sgd_step(self, params, grads, momentum_buffers, **options) -> None:
         slots = [params, grads, momentum_buffers]
         rest = host_kernels.sgd_step(*slots, sgd_arguments(**options))
         if rest:
-            super().sgd_step(*_subset(slots, rest), **options)
+            super().sgd_step(*subset_slots(slots, rest), **options)
 
     def erf(self, x):
         """float32/float16: ``host_erf`` (within 1 ulp, 2-3x faster than SciPy's; float32 in
@@ -187,10 +187,6 @@ _HOST_EW = {"gelu_fwd": host_kernels.gelu_fwd, "gelu_bwd": host_kernels.gelu_bwd
 EINSUM_ROW_SUM_MAX = 512
 _VECTOR_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
-
-def _subset(slots, indices):
-    """The slot lists restricted to ``indices`` (None stays None)."""
-    return [None if arrays is None else [arrays[i] for i in indices] for arrays in slots]
 
 
 def _count(axes) -> int:

@@ -57,6 +57,12 @@ def adagrad_arguments(*, lr, lr_decay, weight_decay, eps, maximize, step):
     return (float(weight_decay), float(eps), -clr), (bool(maximize), weight_decay != 0)
 
 
+def subset_slots(slots, indices):
+    """The slot lists restricted to ``indices`` (None stays None): the parameters a fused
+    backend kernel left to the reference."""
+    return [None if arrays is None else [arrays[i] for i in indices] for arrays in slots]
+
+
 class OptimReference(AdaptiveOptimReference):
     """Mixin of ArrayKernels: the NumPy specification the CUDA kernels are tested against
     (NAdam, RAdam, Adamax, Adadelta and Rprop come from ``AdaptiveOptimReference``)."""

@@ -26,6 +26,7 @@ from ..reference_optim import (
     adam_arguments,
     rmsprop_arguments,
     sgd_arguments,
+    subset_slots,
 )
 from ..reference_optim_adaptive import (
     adadelta_arguments,
@@ -76,7 +77,7 @@ class CudaOptimKernels:
         slots = [params, grads, momentum_buffers]
         rest = self._fused_optim_step("sgd", slots, *sgd_arguments(**options))
         if rest:
-            super().sgd_step(*_subset(slots, rest), **options)
+            super().sgd_step(*subset_slots(slots, rest), **options)
 
     def adam_step(self, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
                   **options) -> None:
@@ -84,7 +85,7 @@ class CudaOptimKernels:
         slots = [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs]
         rest = self._fused_optim_step("adam", slots, *adam_arguments(**options))
         if rest:
-            super().adam_step(*_subset(slots, rest), **options)
+            super().adam_step(*subset_slots(slots, rest), **options)
 
     def rmsprop_step(self, params, grads, square_avgs, grad_avgs, momentum_buffers,
                      **options) -> None:
@@ -92,14 +93,14 @@ class CudaOptimKernels:
         slots = [params, grads, square_avgs, grad_avgs, momentum_buffers]
         rest = self._fused_optim_step("rmsprop", slots, *rmsprop_arguments(**options))
         if rest:
-            super().rmsprop_step(*_subset(slots, rest), **options)
+            super().rmsprop_step(*subset_slots(slots, rest), **options)
 
     def adagrad_step(self, params, grads, state_sums, **options) -> None:
         """Fused ``OptimReference.adagrad_step``."""
         slots = [params, grads, state_sums]
         rest = self._fused_optim_step("adagrad", slots, *adagrad_arguments(**options))
         if rest:
-            super().adagrad_step(*_subset(slots, rest), **options)
+            super().adagrad_step(*subset_slots(slots, rest), **options)
 
     # NAdam, RAdam, Adamax, Adadelta, Rprop: param, grad and two state buffers
     # (gg::two_state_step_chunks)
@@ -132,7 +133,7 @@ class CudaOptimKernels:
         slots = [params, grads, a, b]
         rest = self._fused_optim_step(name, slots, *arguments(**options))
         if rest:
-            getattr(super(), f"{name}_step")(*_subset(slots, rest), **options)
+            getattr(super(), f"{name}_step")(*subset_slots(slots, rest), **options)
 
     # ---- launching ----------------------------------------------------------------------------
     def _fused_optim_step(self, name: str, slots: list, scalars: tuple, flags: tuple) -> list:
@@ -199,7 +200,3 @@ class CudaOptimKernels:
             _tables.popitem(last=False)
         return hit
 
-
-def _subset(slots, indices):
-    """The slot lists restricted to ``indices`` (None stays None)."""
-    return [None if arrays is None else [arrays[i] for i in indices] for arrays in slots]
