@@ -1,6 +1,7 @@
 """Attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward`` (the
 functional body of ``nn.MultiheadAttention``), both composed from matmul, softmax, dropout,
-add and where, so every order of gradient comes from those ops.
+add and where, so every order of gradient comes from those ops; a causal mask is one
+``CausalSoftmax`` node (mask and softmax, softmax's backward).
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ class CausalSoftmax(Function):
 
     One node for mask and softmax: the backend may skip the masked half (the host kernels do),
     and masked entries give 0 whatever they hold, as PyTorch's masked_fill (an additive -inf
-    bias turned a masked NaN or +inf into a NaN row)."""
+    bias turned a masked NaN or +inf into a NaN row); a query whose visible scores are all -inf
+    gets zeros (PyTorch's safe softmax), whose gradient is 0 too."""
 
     @staticmethod
     def forward(ctx, x):
