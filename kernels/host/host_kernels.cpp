@@ -85,13 +85,12 @@ inline void fill_nan(float* y, i64 n) {
   for (i64 j = 0; j < n; ++j) y[j] = __builtin_nanf("");
 }
 
-// y = exp(x - max) / sum(exp(x - max)) over the first k entries of a row; the entries from k on
-// are 0, unless the row is NaN: then all n are, as a masked fill with -inf and a softmax give
-// (the first k holding NaN or +inf, or all -inf). The loops run to k rounded up to whole vectors
-// of 16, the entries past k masked by value (-inf, whose exp is 0): a scalar remainder of exp
-// calls in every row of a causal mask cost more than the vector work.
-// safe: a row whose first k entries are all -inf gives zeros instead of NaN (PyTorch's "safe
-// softmax" of attention, where every key of a query is masked out).
+// y = exp(x - max) / sum(exp(x - max)) over the first k entries of a row, 0 for the entries from
+// k on; a row whose first k hold NaN or +inf is NaN throughout, as a masked fill with -inf and a
+// softmax give. All -inf there: NaN as well, or zeros when `safe` (PyTorch's safe softmax of
+// attention, where every key of a query is masked out). The loops run to k rounded up to whole
+// vectors of 16, the entries past k masked by value (-inf, whose exp is 0): a scalar remainder
+// of exp calls in every row of a causal mask cost more than the vector work.
 inline void softmax_row(const float* x, float* y, i64 k, i64 n, bool safe) {
   const float kNegInf = -__builtin_inff();
   i64 kv = (k + 15) / 16 * 16;
