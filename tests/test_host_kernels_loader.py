@@ -191,3 +191,20 @@ def test_a_library_that_computes_differently_is_refused():
             ctypes.memset(y, 0, 4 * n)
 
     assert not host_build._self_test(Wrong())
+
+
+@needs_lib
+def test_a_build_removes_libraries_left_stale_by_other_sources(tmp_path):
+    folder = tmp_path / "cache" / "host"
+    folder.mkdir(parents=True)
+    old, recent = folder / "host_kernels-0000old.so", folder / "host_kernels-0000new.so"
+    for p in (old, host_build._digest_file(old), recent, host_build._digest_file(recent)):
+        p.write_text("a build of another source")
+    week_ago = os.path.getmtime(old) - host_build.STALE_SECONDS - 60
+    for p in (old, host_build._digest_file(old)):
+        os.utime(p, (week_ago, week_ago))
+    env = {"GRADGPU_CACHE_DIR": str(tmp_path / "cache"), "CXX": _copying_compiler(tmp_path)}
+    assert _status_in_subprocess(env).startswith(f"in use: {folder}")
+    left = {p.name for p in folder.iterdir()}
+    assert old.name not in left and host_build._digest_file(old).name not in left
+    assert recent.name in left  # another version's recent build: kept

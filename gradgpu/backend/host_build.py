@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from stat import S_ISDIR
 
 import numpy as np
@@ -218,6 +219,7 @@ def _compile(cxx: str, path: pathlib.Path) -> pathlib.Path:
                     pathlib.Path(tmp_digest).write_text(hashlib.sha256(f.read()).hexdigest())
                 os.replace(tmp_digest, _digest_file(path))
                 os.replace(tmp, path)
+                _prune(path)
                 return path
             errors = done.stderr.strip()
         raise RuntimeError(f"{cxx} could not build {source}: {errors[-2000:]}")
@@ -225,6 +227,26 @@ def _compile(cxx: str, path: pathlib.Path) -> pathlib.Path:
         for name in (tmp, tmp_digest):
             if os.path.exists(name):
                 os.remove(name)
+
+
+STALE_SECONDS = 7 * 24 * 3600
+"""Builds of other sources or compilers older than this are removed after a build (a week:
+two gradgpu versions in use side by side do not rebuild each other's library)."""
+
+
+def _prune(built: pathlib.Path) -> None:
+    """Remove the folder's other libraries (and digests) untouched for ``STALE_SECONDS``: each
+    change of source, compiler or CPU leaves one behind. A process that has one loaded keeps
+    its mapping."""
+    cutoff = time.time() - STALE_SECONDS
+    for other in built.parent.glob("host_kernels-*"):
+        if other.name.startswith(built.stem):
+            continue
+        try:
+            if other.stat().st_mtime < cutoff:
+                other.unlink()
+        except OSError:
+            pass  # another process pruned it, or it is not ours to remove
 
 
 def _self_test(lib) -> bool:
