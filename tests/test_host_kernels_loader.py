@@ -208,3 +208,25 @@ def test_a_build_removes_libraries_left_stale_by_other_sources(tmp_path):
     left = {p.name for p in folder.iterdir()}
     assert old.name not in left and host_build._digest_file(old).name not in left
     assert recent.name in left  # another version's recent build: kept
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_child_forked_during_a_build_can_load_on_its_own():
+    code = textwrap.dedent("""
+        import os, threading
+        from gradgpu.backend import host_build
+        host_build._LOCK.acquire()  # as if another thread were building when the fork came
+        pid = os.fork()
+        if pid == 0:
+            done = []
+            t = threading.Thread(target=lambda: done.append(host_build.library()), daemon=True)
+            t.start()
+            t.join(30)
+            os._exit(0 if done else 3)
+        _, status = os.waitpid(pid, 0)
+        host_build._LOCK.release()
+        raise SystemExit(os.waitstatus_to_exitcode(status))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr)

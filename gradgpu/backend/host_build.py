@@ -72,6 +72,16 @@ _LOCK = threading.Lock()  # first calls from several threads at once: one build,
 _loaded: tuple | None = None  # (the library or None,) once decided
 
 
+def _new_lock_in_child() -> None:
+    """A child forked while another thread held the lock (building) would wait forever."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def library():
     """The loaded library with its signatures declared, or None (``status()`` says why)."""
     global _loaded
