@@ -113,20 +113,8 @@ class OptimReference(AdaptiveOptimReference):
         xp = self.xp
         with self.quiet():
             for i, (p, g, m, v) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs)):
-                if maximize:
-                    g = xp.negative(g)
-                if wd_mode == 1:
-                    g = _plus_scaled(xp, g, p, wd)
-                elif wd_mode == 2:
-                    p *= decay
-                t = xp.empty_like(m)  # one scratch array per parameter, reused
-                xp.subtract(g, m, out=t)
-                t *= one_minus_beta1
-                m += t
-                v *= beta2
-                xp.multiply(g, g, out=t)
-                t *= one_minus_beta2
-                v += t
+                g = self._decayed_grad(p, g, maximize, wd_mode, wd, decay)
+                t = self._adam_moments(g, m, v, one_minus_beta1, beta2, one_minus_beta2)
                 if amsgrad:
                     vmax = max_exp_avg_sqs[i]
                     xp.maximum(vmax, v, out=vmax)

@@ -11,11 +11,9 @@ pooling too is differentiable to any order.
 
 from __future__ import annotations
 
-import operator
-
 from ..autograd.function import Function
 from ._common import Tensor, backend_of, check_tensor, xp_of
-from .conv_args import conv_setup
+from .conv_args import conv_setup, divisor_override_arg
 from .layers import GatherFlat
 from .linalg import matmul
 from .shape import reshape, squeeze, unsqueeze
@@ -243,18 +241,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
     x, unbatched = _batched(input, op)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): expected a floating point input, got {input.dtype}")
-    divisor = None
-    if divisor_override is not None:
-        # an integer, as PyTorch's signature (int(2.5) would silently truncate)
-        try:
-            if isinstance(divisor_override, bool):
-                raise TypeError
-            divisor = operator.index(divisor_override)
-        except TypeError:
-            raise TypeError(f"{op}(): argument 'divisor_override' must be int, not "
-                            f"{type(divisor_override).__name__}") from None
-        if divisor == 0:
-            raise RuntimeError(f"{op}(): divisor must be not zero")
+    divisor = divisor_override_arg(divisor_override, op)
     kernel, stride, _, pads, _ = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
                                                 op)
     out = AvgPool2d.apply(x, (kernel, stride, pads, bool(count_include_pad), divisor))

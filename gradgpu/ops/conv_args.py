@@ -3,6 +3,8 @@ of spatial dims: PyTorch's rules, with messages naming the op, the shapes and th
 
 from __future__ import annotations
 
+import operator
+
 from ._common import check_tensor, same_device
 from .shape import unsqueeze
 
@@ -148,3 +150,20 @@ def conv_transpose_setup(op: str, input, weight, bias, stride, padding, output_p
                            f"({' x '.join(map(str, x.shape[2:]))}). Calculated output size per "
                            f"channel: ({' x '.join(map(str, sizes))}). Output size is too small")
     return x, unbatched, stride, padding, output_padding, dilation, sizes
+
+
+def divisor_override_arg(divisor_override, op: str):
+    """avg_pool's ``divisor_override``: None, or a non-zero int (PyTorch's signature; int(2.5)
+    would silently truncate)."""
+    if divisor_override is None:
+        return None
+    try:
+        if isinstance(divisor_override, bool):
+            raise TypeError
+        divisor = operator.index(divisor_override)
+    except TypeError:
+        raise TypeError(f"{op}(): argument 'divisor_override' must be int, not "
+                        f"{type(divisor_override).__name__}") from None
+    if divisor == 0:
+        raise RuntimeError(f"{op}(): divisor must be not zero")
+    return divisor

@@ -13,7 +13,6 @@ padded to the longest one by repeating its last element, and takes a max over it
 from __future__ import annotations
 
 import math
-import operator
 
 from . import elementwise as ew
 from ._common import Tensor, check_tensor, xp_of
@@ -27,6 +26,7 @@ from .conv import (
     max_pool2d,
     pool_geometry,
 )
+from .conv_args import divisor_override_arg
 from .layers import GatherFlat
 from .reduction import max as _max
 from .shape import reshape, squeeze, unsqueeze
@@ -54,21 +54,6 @@ def _plane(axes, fields=(0, 1, 2)) -> tuple:
 
 
 _UNIT = (1, 1, 1, (0, 0), 1)  # a size-1 axis pooled with a 1-wide window
-
-
-def _divisor(divisor_override, op: str):
-    if divisor_override is None:
-        return None
-    try:  # an integer, as PyTorch's signature (int(2.5) would silently truncate)
-        if isinstance(divisor_override, bool):
-            raise TypeError
-        divisor = operator.index(divisor_override)
-    except TypeError:
-        raise TypeError(f"{op}(): argument 'divisor_override' must be int, not "
-                        f"{type(divisor_override).__name__}") from None
-    if divisor == 0:
-        raise RuntimeError(f"{op}(): divisor must be not zero")
-    return divisor
 
 
 # ---- 1-D ------------------------------------------------------------------------------------
@@ -149,7 +134,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
     averages per depth slice, then averages over the depth window (divisors multiply)."""
     op = "avg_pool3d"
     x, unbatched = _batched(input, op, 3)
-    divisor = _divisor(divisor_override, op)
+    divisor = divisor_override_arg(divisor_override, op)
     ad, ah, aw = pool_geometry(x, 3, kernel_size, stride, padding, 1, ceil_mode, op)
     n, c, d, h, w = x._data.shape
     oh, ow = ah[4], aw[4]
