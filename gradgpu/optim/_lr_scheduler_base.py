@@ -139,6 +139,29 @@ class _SchedulerOfSchedulers(LRScheduler):
 
     _schedulers: list
 
+    def _check_schedulers(self, schedulers, optimizer, empty: str, foreign) -> None:
+        """PyTorch's checks of the wrapped schedulers: at least one (else ValueError ``empty``),
+        each with an ``optimizer`` attribute, none a ReduceLROnPlateau, all of ``optimizer``
+        (else ValueError ``foreign(i, scheduler)``): PyTorch words two messages differently
+        in each subclass."""
+        from ._lr_scheduler_policies import ReduceLROnPlateau  # (that module imports this one)
+
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} {empty}")
+        for i, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it "
+                                 "requires additional kwargs to be specified when calling "
+                                 f"`step`, but got one at index {i} in the given schedulers "
+                                 "sequence.")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"{name} expects all schedulers to belong to the same "
+                                 f"optimizer, but got scheduler {type(scheduler).__name__} at "
+                                 f"index {i} {foreign(i, scheduler)}")
+
     def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]

@@ -16,7 +16,6 @@ from ._lr_scheduler_base import (
     _per_group,
     _SchedulerOfSchedulers,
 )
-from ._lr_scheduler_policies import ReduceLROnPlateau
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "CosineAnnealingWarmRestarts", "ChainedScheduler"]
@@ -222,24 +221,12 @@ class ChainedScheduler(_SchedulerOfSchedulers):
 
     def __init__(self, schedulers: Sequence[LRScheduler],
                  optimizer: Optimizer | None = None) -> None:
-        name = type(self).__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no "
-                             "scheduler.")
-        optimizer = optimizer or schedulers[0].optimizer
-        for i, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it "
-                                 "requires additional kwargs to be specified when calling "
-                                 f"`step`, but got one at index {i} in the given schedulers "
-                                 "sequence.")
-            if optimizer is not scheduler.optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same "
-                                 f"optimizer, but got scheduler {type(scheduler).__name__} at "
-                                 f"index {i} has {scheduler.optimizer}, which is different "
-                                 f"from {type(optimizer).__name__}.")
+        if len(schedulers) > 0:
+            optimizer = optimizer or schedulers[0].optimizer
+        self._check_schedulers(
+            schedulers, optimizer, "expects at least one scheduler to be chained, but got no "
+            "scheduler.", lambda i, s: f"has {s.optimizer}, which is different from "
+            f"{type(optimizer).__name__}.")
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _group_values(schedulers[-1].optimizer, "lr")

@@ -253,6 +253,19 @@ def test_chained_scheduler_errors():
         sched.ChainedScheduler([object()], optimizer=opt)
 
 
+def test_sequential_lr_errors():
+    opt, other = _sgd(), _sgd()
+    with pytest.raises(ValueError, match="SequentialLR expects at least one scheduler, but"):
+        sched.SequentialLR(opt, [], [])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        sched.SequentialLR(opt, [sched.ReduceLROnPlateau(opt)], [])
+    with pytest.raises(ValueError, match="at index 1 with a different optimizer"):
+        sched.SequentialLR(opt, [sched.ExponentialLR(opt, 0.9), sched.ExponentialLR(other, 0.9)],
+                           [2])
+    with pytest.raises(TypeError, match="SequentialLR at index 0 should have `optimizer`"):
+        sched.SequentialLR(opt, [object()], [])
+
+
 @pytest.mark.parametrize("which", ["constant-poly", "linear-warm-restarts"])
 def test_sequential_lr_runs_the_new_schedulers(which):
     opt = _sgd(lrs=(1.0,), momentum=0.9)
