@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import _factories
 from ._common import Tensor, check_tensor, same_device, xp_of
 from .indexing import index_add, scatter_reduce
-from .layers import embedding
+from .layers import embedding, embedding_table
 
 _MODES = ("sum", "mean", "max")
 
@@ -84,15 +84,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
             raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape})"
                              f" is not None, then it must have the same shape as the input "
                              f"({input.shape})")
-    if weight._data.ndim != 2:
-        raise RuntimeError(f"embedding_bag(): 'weight' must be 2-D, got shape "
-                           f"{list(weight.shape)}")
-    num, dim = weight._data.shape
-    if padding_idx is not None:
-        if not -num <= padding_idx < num:
-            raise ValueError(f"embedding_bag(): padding_idx {padding_idx} must be within "
-                             f"num_embeddings {num}")
-        padding_idx = padding_idx + num if padding_idx < 0 else padding_idx
+    num, dim, padding_idx = embedding_table(weight, padding_idx, "embedding_bag")
     xp = xp_of(input)
     flat, bag, bags = _bag_ids(input, offsets, include_last_offset, xp)
     flat = flat.astype(xp.int64)

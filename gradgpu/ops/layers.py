@@ -164,6 +164,19 @@ class Embedding(Function):
         return ScatterAddFlat.apply(g, flat, ctx.w_shape), None, None
 
 
+def embedding_table(weight, padding_idx, op: str) -> tuple:
+    """(num_embeddings, dim, padding_idx made non-negative or None) of a 2-D ``weight``."""
+    if weight._data.ndim != 2:
+        raise RuntimeError(f"{op}(): 'weight' must be 2-D, got shape {list(weight.shape)}")
+    num, dim = weight._data.shape
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"{op}(): padding_idx {padding_idx} must be within "
+                             f"num_embeddings {num}")
+        padding_idx = padding_idx + num if padding_idx < 0 else padding_idx
+    return num, dim, padding_idx
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input`` (any shape)."""
@@ -176,14 +189,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding(): expected indices of an integer dtype (Long, Int), "
                            f"but got {input.dtype}")
-    if weight._data.ndim != 2:
-        raise RuntimeError(f"embedding(): 'weight' must be 2-D, got shape {list(weight.shape)}")
-    num, dim = weight._data.shape
-    if padding_idx is not None:
-        if not -num <= padding_idx < num:
-            raise ValueError(f"embedding(): padding_idx {padding_idx} must be within "
-                             f"num_embeddings {num}")
-        padding_idx = padding_idx + num if padding_idx < 0 else padding_idx
+    num, dim, padding_idx = embedding_table(weight, padding_idx, "embedding")
     xp = xp_of(input)
     if idx.size:
         lo, hi = index_bounds(idx)
