@@ -14,6 +14,9 @@
 #   GPU_CHECK_BENCH_TIMEOUT seconds for the benchmarks (default 200; kernels are cached on disk
 #                           by then)
 #   GPU_CHECK_BENCH_BUDGET  timed seconds per workload (default 6; the CPU default is 10)
+#   GPU_CHECK_WORKERS       pytest-xdist workers when xdist is installed (default: the CPU count,
+#                           at most 14; 0 runs in one process). Each worker compiles the kernels
+#                           it meets, all of them sharing CuPy's on-disk cache.
 #   GPU_CHECK_PYTEST_K      pytest -k expression (default "cuda and not gradgradcheck": the cuda
 #                           cases of the device fixture, the CUDA-vs-NumPy parity test of every
 #                           registered op and the tests named or marked cuda; second-order checks
@@ -23,7 +26,7 @@ set -u
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
-PY="${PYTHON:-python}"
+PY="${PYTHON:-$(command -v python > /dev/null && echo python || echo python3)}"
 STAGES="${GPU_CHECK_STAGES:-tests,bench}"
 LOG="${OUT:-benchmarks/results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$LOG"
@@ -66,14 +69,25 @@ test_rc=skipped
 test_line="(not run)"
 if [[ ",$STAGES," == *",tests,"* ]]; then
     pytest_k="${GPU_CHECK_PYTEST_K-cuda and not gradgradcheck}"
-    echo "== tests: $PY -m pytest -q tests -k '$pytest_k' -> $LOG/pytest.log"
+    workers="${GPU_CHECK_WORKERS:-$(( $(nproc) < 14 ? $(nproc) : 14 ))}"
+    parallel=()
+    if [ "$workers" -gt 0 ] && "$PY" -c 'import xdist' 2> /dev/null; then
+        parallel=(-n "$workers")
+    fi
+    # a hung kernel ends its test, not the whole stage (pytest-timeout, when installed)
+    if "$PY" -c 'import pytest_timeout' 2> /dev/null; then
+        parallel+=(--timeout=120 --timeout-method=thread)
+    fi
+    echo "== tests: $PY -m pytest -q tests -k '$pytest_k' ${parallel[*]} -> $LOG/pytest.log"
     # the per-op CUDA-vs-NumPy checks first, so that a timeout still leaves the most telling part
     timeout "${GPU_CHECK_TEST_TIMEOUT:-360}" "$PY" -m pytest -q tests/test_ops.py tests \
-        -p no:cacheprovider -rf --durations=10 ${pytest_k:+-k "$pytest_k"} > "$LOG/pytest.log" 2>&1
+        -p no:cacheprovider -rfE --tb=short --durations=10 "${parallel[@]}" \
+        ${pytest_k:+-k "$pytest_k"} > "$LOG/pytest.log" 2>&1
     test_rc=$?
     [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-360} s timeout)" >> "$LOG/pytest.log"
     test_line="$(grep -E '(passed|failed|error)' "$LOG/pytest.log" | tail -n 1)"
-    tail -n 25 "$LOG/pytest.log"
+    grep -E '^(FAILED|ERROR) ' "$LOG/pytest.log" | cut -c1-220 | head -n 60
+    tail -n 3 "$LOG/pytest.log"
 fi
 
 bench_rc=skipped
