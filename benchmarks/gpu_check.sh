@@ -81,7 +81,7 @@ if [[ ",$STAGES," == *",tests,"* ]]; then
     echo "== tests: $PY -m pytest -q tests -k '$pytest_k' ${parallel[*]} -> $LOG/pytest.log"
     # the per-op CUDA-vs-NumPy checks first, so that a timeout still leaves the most telling part
     timeout "${GPU_CHECK_TEST_TIMEOUT:-360}" "$PY" -m pytest -q tests/test_ops.py tests \
-        -p no:cacheprovider -rfE --tb=short --durations=10 "${parallel[@]}" \
+        -p no:cacheprovider -p no:benchmark -rfE --tb=short --durations=10 "${parallel[@]}" \
         ${pytest_k:+-k "$pytest_k"} > "$LOG/pytest.log" 2>&1
     test_rc=$?
     [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-360} s timeout)" >> "$LOG/pytest.log"

@@ -145,8 +145,10 @@ def run_workload(workload, ctx: Context, plan: Plan) -> dict:
 
 
 def run_suite(device: str = "cpu", only: list[str] | None = None, quick: bool = False,
-              no_torch: bool = False, budget_s: float | None = None, progress=None) -> dict:
-    """Run the selected workloads; the results document (what the JSON file holds)."""
+              no_torch: bool = False, budget_s: float | None = None, progress=None,
+              after_each=None) -> dict:
+    """Run the selected workloads; the results document (what the JSON file holds).
+    ``after_each(doc)`` is called with the document so far after every workload."""
     torch, torch_reason = load_torch(device, no_torch)
     ctx = make_context(device, quick, torch, torch_reason)
     plan = QUICK if quick else FULL
@@ -170,6 +172,8 @@ def run_suite(device: str = "cpu", only: list[str] | None = None, quick: bool = 
         if progress:
             progress(f"{workload.name} done" + (f" in {entry['seconds']} s"
                                                 if "seconds" in entry else ": skipped"))
+        if after_each:
+            after_each(doc)
     doc["copy_bandwidth_gbps"] = copy_bw
     doc["machine"]["loadavg_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return doc
@@ -199,8 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         if reason is not None:
             print(f"--device cuda: CUDA is not available: {reason}", file=sys.stderr)
             return 2
+    # the table and JSON so far are rewritten after each workload: a run stopped by a time
+    # limit (a lent GPU's minutes) still leaves the rows it finished
     doc = run_suite(args.device, args.only, args.quick, args.no_torch, args.budget,
-                    progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+                    progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+                    after_each=lambda partial: save(partial, args.out, chart=False))
     paths = save(doc, args.out, chart=not args.no_chart)
     print(report.format_table(doc))
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))

@@ -47,11 +47,11 @@ def _args(args, device):
 @pytest.mark.parametrize("name,ref,x,args", CASES, ids=[c[0] for c in CASES])
 def test_inplace_equals_out_of_place(name, ref, x, args, device):
     t = gradgpu.tensor(x, device=device)
-    expected = getattr(gradgpu.Tensor, ref)(t, *_args(args, device)).numpy()
+    expected = getattr(gradgpu.Tensor, ref)(t, *_args(args, device)).cpu().numpy()
     version = t._version
     out = getattr(t, name)(*_args(args, device))
     assert out is t and t.dtype is gradgpu.float64 and t._version == version + 1
-    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(t.cpu().numpy(), expected, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -67,7 +67,7 @@ def test_predicates_write_zero_one_in_self_dtype(name, expected, device):
     t = gradgpu.tensor(X, device=device)
     assert getattr(t, name)(gradgpu.tensor(OTHER, device=device)) is t
     assert t.dtype is gradgpu.float64
-    np.testing.assert_array_equal(t.numpy(), np.array(expected, dtype=np.float64))
+    np.testing.assert_array_equal(t.cpu().numpy(), np.array(expected, dtype=np.float64))
 
 
 def test_predicates_on_integers_and_scalars(device):
@@ -89,7 +89,7 @@ def test_predicate_inplace_has_zero_gradient(device):
     y.eq_(0.6)
     (y * 3).sum().backward()
     assert y.tolist() == [1.0, 0.0, 0.0]
-    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), np.zeros(3))
 
 
 @pytest.mark.parametrize("name,args,expected", [
@@ -153,9 +153,9 @@ def test_gradients_flow_through_inplace(device):
     y = x * 2
     assert y.hypot_(o) is y
     y.sum().backward()
-    xv, ov = 2 * x.detach().numpy(), o.detach().numpy()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * xv / np.hypot(xv, ov), rtol=1e-12)
-    np.testing.assert_allclose(o.grad.numpy(), ov / np.hypot(xv, ov), rtol=1e-12)
+    xv, ov = 2 * x.detach().cpu().numpy(), o.detach().cpu().numpy()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 2 * xv / np.hypot(xv, ov), rtol=1e-12)
+    np.testing.assert_allclose(o.grad.cpu().numpy(), ov / np.hypot(xv, ov), rtol=1e-12)
     # only ``other`` requires grad: self (no history) gets one
     z = gradgpu.tensor([1.0, 2.0], dtype=gradgpu.float64, device=device)
     z.atan2_(o[:2])
@@ -176,7 +176,7 @@ def test_saved_tensor_modified_inplace_is_detected(device):
 def test_inplace_on_view_writes_through_base(device):
     base = gradgpu.zeros(2, 3, dtype=gradgpu.float64, device=device)
     base[0].acos_()
-    np.testing.assert_allclose(base.numpy(), [[np.pi / 2] * 3, [0.0] * 3])
+    np.testing.assert_allclose(base.cpu().numpy(), [[np.pi / 2] * 3, [0.0] * 3])
 
 
 def test_aliases_and_swap_inplace(device):

@@ -22,7 +22,7 @@ INF = float("inf")
 
 def _values_and_grads(fn, device, *inputs):
     """fn's float64 value and the gradients of sum(y) (a ones gradient: no inf - inf sums)."""
-    ts = [gradgpu.tensor(v, dtype=gradgpu.float64, requires_grad=True).to(device)
+    ts = [gradgpu.tensor(v, dtype=gradgpu.float64, device=device, requires_grad=True)
           for v in inputs]
     y = fn(*ts)
     y.backward(gradgpu.ones_like(y))
@@ -150,7 +150,7 @@ def test_bessel_and_normal_functions_match_pytorch(device):
                                [-804.6084420137539, -15.064998393988727, -0.6931471805599453,
                                 -0.0013508099647481923], rtol=1e-14)
     far = gradgpu.tensor([-1e300, -1e200, -40.0], dtype=gradgpu.float64,
-                         requires_grad=True).to(device)
+                         device=device, requires_grad=True)
     y = gradgpu.special.log_ndtr(far)  # x^2 overflows: -inf without a NumPy warning
     y.sum().backward()
     np.testing.assert_allclose(y.detach().cpu().numpy(), [-INF, -INF, -804.6084420137539],
@@ -164,7 +164,7 @@ def test_bessel_and_normal_functions_match_pytorch(device):
 
 def test_i0_gradient_is_i1_and_twice_differentiable(device):
     x = gradgpu.tensor([-2.5, 0.0, 0.7, 3.0], dtype=gradgpu.float64,
-                       requires_grad=True).to(device)
+                       device=device, requires_grad=True)
     assert gradcheck(gradgpu.i0, (x,)) and gradgradcheck(gradgpu.i0, (x,))
     assert gradcheck(gradgpu.special.i1, (x,))
 

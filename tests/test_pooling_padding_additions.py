@@ -105,7 +105,9 @@ def test_lp_pool_gradient_is_zero_on_windows_that_sum_to_zero(device):
                                [0.0, 0.0, 0.4472135954999579, 0.8944271909999159, 0.0, 0.0])
     x.grad = None
     F.lp_pool2d(x.reshape(1, 2, 3), 3, (1, 2), 1).sum().backward()
-    np.testing.assert_allclose(x.grad.cpu().numpy().ravel(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    # float32 through pow: CUDA's powf may be an ulp off NumPy's
+    np.testing.assert_allclose(x.grad.cpu().numpy().ravel(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+                               rtol=3e-7)
 
 
 def test_shuffles_match_pytorch(device):

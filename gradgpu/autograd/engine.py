@@ -328,7 +328,7 @@ def _store_grad(t, g, create_graph, Tensor):
             return
         arr = g._data
         if (sys.getrefcount(g) <= _ENGINE_REFS and sys.getrefcount(arr) <= 3
-                and arr.flags.owndata and arr.flags.writeable):
+                and arr.flags.owndata and getattr(arr.flags, "writeable", True)):
             t._grad = Tensor._make(arr)  # arr: g's __dict__, the local above, getrefcount
         else:
             t._grad = Tensor._make(arr.copy())

@@ -26,7 +26,7 @@ class TwoOutputs(nn.Module):
 
 
 def _values(grads):
-    return [None if g is None else g.numpy().tolist() for g in grads]
+    return [None if g is None else g.cpu().numpy().tolist() for g in grads]
 
 
 def test_pre_hook_and_hook_see_and_replace_gradients(device):
@@ -53,9 +53,9 @@ def test_pre_hook_and_hook_see_and_replace_gradients(device):
     np.testing.assert_allclose(grad_input[0], [[2.7, 4.5, 6.3]] * 2, rtol=1e-6)
     assert grad_input[1] is None  # the float argument k
     assert grad_output == [[[2.0, 2.0], [2.0, 2.0]], 1.0]  # as the pre-hook replaced it
-    np.testing.assert_allclose(x.grad.numpy(), [[3.7, 5.5, 7.3]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [[3.7, 5.5, 7.3]] * 2, rtol=1e-6)
     # parameters inside the module get the gradient of the replaced grad_output
-    np.testing.assert_allclose(m.lin.weight.grad.numpy(), [[18.0] * 3] * 2)
+    np.testing.assert_allclose(m.lin.weight.grad.cpu().numpy(), [[18.0] * 3] * 2)
 
 
 def test_unused_output_gives_none_in_grad_output(device):
@@ -68,7 +68,7 @@ def test_unused_output_gives_none_in_grad_output(device):
     (grad_input, grad_output), = seen
     assert grad_output == [[[1.0, 1.0], [1.0, 1.0]], None]
     np.testing.assert_allclose(grad_input[0], [[0.9, 1.5, 2.1]] * 2, rtol=1e-6)
-    np.testing.assert_allclose(x.grad.numpy(), [[0.9, 1.5, 2.1]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [[0.9, 1.5, 2.1]] * 2, rtol=1e-6)
 
 
 def test_no_input_requiring_grad_fires_at_the_outputs_with_a_warning():
@@ -117,7 +117,7 @@ def test_each_call_is_hooked_on_its_own_and_handles_remove_and_prepend():
     y.sum().backward()
     assert order == [("b", [[[1.0, 1.0]]]), ("a", [[[1.0, 1.0]]]),
                      ("b", [[[4.0, 6.0]]]), ("a", [[[4.0, 6.0]]])]
-    np.testing.assert_allclose(x.grad.numpy(), [[22.0, 32.0]])
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [[22.0, 32.0]])
 
     order.clear()
     handle = lin.register_full_backward_pre_hook(lambda mod, go: order.append("pre"))
@@ -145,7 +145,7 @@ def test_outputs_keep_their_values_and_in_place_edits_are_still_caught():
     m.register_full_backward_hook(lambda mod, gi, go: None)
     x = gradgpu.tensor([0.0, 1.0], requires_grad=True)
     y = m(x)
-    np.testing.assert_allclose(y.detach().numpy(), 1 / (1 + np.exp(-np.array([0.0, 1.0]))),
+    np.testing.assert_allclose(y.detach().cpu().numpy(), 1 / (1 + np.exp(-np.array([0.0, 1.0]))),
                                rtol=1e-6)
     # the output is a view of the module's own output (as PyTorch's): writing it in place
     # raises at once (PyTorch: "Output 0 of BackwardHookFunction is a view and is being
@@ -154,7 +154,7 @@ def test_outputs_keep_their_values_and_in_place_edits_are_still_caught():
         y.mul_(2)
     assert y._version == 0  # refused before writing
     y.sum().backward()  # the graph is intact
-    np.testing.assert_allclose(x.grad.numpy(), [0.25, 0.19661193], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [0.25, 0.19661193], rtol=1e-6)
 
 
 def test_in_place_module_on_a_hooked_input_raises_instead_of_a_wrong_gradient():
@@ -167,11 +167,11 @@ def test_in_place_module_on_a_hooked_input_raises_instead_of_a_wrong_gradient():
     h = x * 2
     with pytest.raises(RuntimeError, match="in-place modification of a view"):
         m(h)
-    np.testing.assert_array_equal(h.detach().numpy(), [2.0, -2.0, 4.0])  # left unwritten
+    np.testing.assert_array_equal(h.detach().cpu().numpy(), [2.0, -2.0, 4.0])  # left unwritten
     unhooked = nn.ReLU(inplace=True)
     h = x * 2
     (unhooked(h) + h * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 0.0, 10.0])
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [6.0, 0.0, 10.0])
 
 
 def test_non_tensor_output_warns_and_deprecated_hook_is_refused():

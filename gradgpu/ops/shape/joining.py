@@ -65,8 +65,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                f"repeat, got shape {list(input.shape)}")
         counts = _counts(input, None, "repeat_interleave")
         _check_output_size(output_size, counts)
-        xp = xp_of(input)
-        return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=np.int64), counts))
+        return Tensor._make(_repeated_arange(counts, xp_of(input)))
     if dim is None:
         input = reshape(input, -1)
         dim = 0
@@ -79,9 +78,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if isinstance(repeats, Tensor) and repeats._data.size != 1:
         counts = _counts(repeats, n, "repeat_interleave")
         _check_output_size(output_size, counts)
-        xp = xp_of(input)
-        index = Tensor._make(xp.repeat(xp.arange(n, dtype=np.int64), counts))
-        return index_select(input, d, index)
+        return index_select(input, d, Tensor._make(_repeated_arange(counts, xp_of(input))))
     r = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
     if r < 0:
         raise RuntimeError(f"repeat_interleave(): repeats can not be negative, got {r}")
@@ -105,6 +102,14 @@ def _counts(repeats, n, op):
     if counts.size and int(counts.min()) < 0:
         raise RuntimeError(f"{op}(): repeats can not be negative")
     return counts
+
+
+def _repeated_arange(counts, xp):
+    """0..len(counts)-1, each i repeated counts[i] times, as an int64 array of ``xp``. Built on
+    the host: the output's length is sum(counts), read there anyway (PyTorch syncs too), and
+    the counts may live on another device than the input."""
+    host = counts.get() if hasattr(counts, "get") else np.asarray(counts)
+    return xp.asarray(np.repeat(np.arange(host.size, dtype=np.int64), host))
 
 
 def _check_output_size(output_size, counts):
