@@ -289,6 +289,10 @@ def test_solve_triangular_zero_diagonal_gives_inf_not_an_error(device, upper):
     B = _t([[1.0], [1.0], [1.0]], device)
     X = LA.solve_triangular(A, B, upper=upper).cpu().numpy()
     expected = [[1.0], [math.nan], [math.nan]] if not upper else [[-math.inf], [math.inf], [0.5]]
+    if device == "cuda" and not upper:
+        # CuPy's LU solve returns NaN for the whole singular system, not the substitution's
+        # values (docs/deviations.md); still no error
+        expected = [[math.nan]] * 3
     np.testing.assert_array_equal(X, expected)
 
 

@@ -110,7 +110,10 @@ def test_soft_margin_overflows_to_inf_as_pytorch(device):
     loss = F.soft_margin_loss(x, _t([-1.0, -1.0, 1.0], device, dtype=gradgpu.float32),
                               reduction="none")
     out = _np(loss)
-    assert np.isinf(out[0]) and out[1] == pytest.approx(3.923635700109488e-44, abs=1e-45)
+    # exp(-100) is subnormal in float32: CuPy compiles every kernel with -ftz=true, so on CUDA
+    # it flushes to 0 (docs/deviations.md; PyTorch's CUDA gives 3.78e-44, its CPU 3.92e-44)
+    tiny = 0.0 if device == "cuda" else 3.923635700109488e-44
+    assert np.isinf(out[0]) and out[1] == pytest.approx(tiny, abs=1e-45)
     assert out[2] == pytest.approx(0.6931471824645996, rel=1e-6)
 
 

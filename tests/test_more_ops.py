@@ -70,7 +70,8 @@ def test_addmv_values(device):
     _close(gradgpu.addmv(_t(1., device), mat, vec, beta=3), [8, 14])
     _close(_t([1., 2], device).addmv(mat, vec), [6, 13])
     i64 = gradgpu.int64
-    out = gradgpu.addmv(gradgpu.ones(2, dtype=i64, device=device), mat.long(), vec.long(), beta=2, alpha=3)
+    out = gradgpu.addmv(gradgpu.ones(2, dtype=i64, device=device), mat.long(), vec.long(),
+                        beta=2, alpha=3)
     assert out.dtype == i64 and out.tolist() == [17, 35]
 
 

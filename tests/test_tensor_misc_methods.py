@@ -178,8 +178,8 @@ def test_cholesky_solve_and_inverse(device):
     b = gradgpu.tensor([[1.0], [2.0]], dtype=gradgpu.float64, device=device)
     np.testing.assert_allclose(gradgpu.cholesky_solve(b, L).cpu().numpy(), [[1 / 11], [7 / 11]],
                                rtol=1e-12)
-    np.testing.assert_allclose(b.cholesky_solve(L.T, upper=True).cpu().numpy(), [[1 / 11], [7 / 11]],
-                               rtol=1e-12)
+    np.testing.assert_allclose(b.cholesky_solve(L.T, upper=True).cpu().numpy(),
+                               [[1 / 11], [7 / 11]], rtol=1e-12)
     inv = np.array([[3.0, -1.0], [-1.0, 4.0]]) / 11
     np.testing.assert_allclose(L.cholesky_inverse().cpu().numpy(), inv, rtol=1e-12)
     np.testing.assert_allclose(gradgpu.cholesky_inverse(L.T, upper=True).cpu().numpy(), inv,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 from ... import _device
 from ..array_kernels import ArrayKernels
 from .block_kernels import CudaBlockKernels
@@ -18,6 +20,18 @@ from .random_kernels import CudaRandomKernels
 from .reductions import CudaReductions
 
 _NO_SWITCH = contextlib.nullcontext()
+
+
+def _to_cupy(cp, data, dtype):
+    """``cp.asarray(data, dtype)``, except that a host -0.0 keeps its sign. CuPy 14 makes a
+    0-d array from a host zero of either sign as +0.0 (seen on an H100: cp.asarray(-0.0) and
+    cp.asarray(np.asarray(-0.0)) both lose the sign bit, while 1-d arrays are copied bit for
+    bit), so a negative zero scalar travels as a 1-element array."""
+    if isinstance(data, (float, np.floating, np.ndarray)) and np.ndim(data) == 0:
+        host = np.asarray(data, dtype=dtype)
+        if host.dtype.kind == "f" and host == 0 and np.signbit(host):
+            return cp.asarray(host.reshape(1)).reshape(())
+    return cp.asarray(data, dtype=dtype)
 
 
 class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomKernels,
@@ -43,11 +57,11 @@ class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomK
 
     def asarray(self, data, dtype=None):
         with self._on_device():
-            return self._cp.asarray(data, dtype=dtype)
+            return _to_cupy(self._cp, data, dtype)
 
     def from_foreign(self, array):
         with self._on_device():
-            return self._cp.asarray(array)
+            return _to_cupy(self._cp, array, None)
 
     def synchronize(self) -> None:
         self._cp.cuda.Device(self.index).synchronize()

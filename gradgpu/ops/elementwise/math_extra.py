@@ -59,9 +59,7 @@ def _wrap(x, like: Tensor) -> Tensor:
         dt = _dtypes.get_default_dtype()
     else:
         raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
-    # through a NumPy scalar array: its bytes are copied, so -0.0 keeps its sign (CuPy fills
-    # an array from a Python zero with a memset)
-    return Tensor._make(backend_of(like._data).xp.asarray(np.asarray(x, dtype=dt.np)))
+    return Tensor._make(backend_of(like._data).asarray(x, dtype=dt.np))  # (keeps a -0.0)
 
 
 def tensor_pair(op: str, a, b, numbers: str = "both") -> tuple[Tensor, Tensor]:
