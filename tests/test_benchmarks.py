@@ -140,3 +140,10 @@ def test_only_rejects_unknown_names_and_cuda_needs_a_gpu(capsys):
         pytest.skip("this machine has a GPU")
     assert run.main(["--device", "cuda", "--quick"]) == 2
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+def test_each_finished_workload_is_handed_on_so_a_stopped_run_keeps_its_rows(tiny_plan, no_torch):
+    seen = []
+    run.run_suite("cpu", only=["per_op_fwd", "chain_1000"], quick=True,
+                  after_each=lambda doc: seen.append([e["name"] for e in doc["workloads"]]))
+    assert seen == [["per_op_fwd"], ["per_op_fwd", "chain_1000"]]

@@ -331,7 +331,7 @@ def _store_grad(t, g, create_graph, Tensor):
                 and arr.flags.owndata and getattr(arr.flags, "writeable", True)):
             t._grad = Tensor._make(arr)  # arr: g's __dict__, the local above, getrefcount
         else:
-            t._grad = Tensor._make(arr.copy())
+            t._grad = Tensor._make(backend_of(arr).copy(arr))
     elif create_graph:
         t._grad = old + g
     else:  # in place even when .grad has a history (from create_graph), as PyTorch does

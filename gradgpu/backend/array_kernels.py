@@ -27,6 +27,10 @@ class ArrayKernels(WindowReference, ReductionReference, RandomReference, OptimRe
         with self.quiet():
             return _ELEMENTWISE[name].reference(self.xp, *args)
 
+    def copy(self, x):
+        """A new array with ``x``'s values (C order)."""
+        return x.copy()
+
     # ---- sums and maxima of slices (keepdims), the building blocks of the row kernels below ----
     def slice_sum(self, x, axes):
         """sum over ``axes`` (an int or a tuple), keepdims. NumpyBackend replaces it with a BLAS

@@ -42,7 +42,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x._data.copy()
+        return backend_of(x._data).copy(x._data)
 
     @staticmethod
     def backward(ctx, g):

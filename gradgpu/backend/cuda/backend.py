@@ -63,6 +63,16 @@ class CudaBackend(CudaElementwise, CudaReductions, CudaBlockKernels, CudaRandomK
         with self._on_device():
             return _to_cupy(self._cp, array, None)
 
+    def copy(self, x):
+        # a contiguous array by cudaMemcpyAsync: CuPy's copy() is an elementwise kernel, which
+        # moved 1,580 GB/s on an H100 where a memcpy (PyTorch's clone) moved 2,818
+        if x.size == 0 or not x.flags.c_contiguous:
+            return x.copy()
+        with self._on_device():
+            out = self._cp.empty_like(x)
+            out.data.copy_from_device_async(x.data, x.nbytes)
+        return out
+
     def synchronize(self) -> None:
         self._cp.cuda.Device(self.index).synchronize()
 
