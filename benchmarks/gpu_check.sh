@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The one prepared script for the GPU machine (GUIDE section 8): the test suite with the cuda
-# device, then the benchmarks with --device cuda, from this checkout with PYTHONPATH=$PWD and
-# nothing installed. Logs go to $OUT when set (else benchmarks/results/gpu-check-<time>/);
-# a short summary is printed last. Exits 0 when both stages pass, 1 when one fails, and 3 (with
-# the reason) on a machine where CuPy sees no usable GPU.
+# device, then the benchmarks with --device cuda, then a cProfile of the char-transformer step
+# (benchmarks/profile_step.py), from this checkout with PYTHONPATH=$PWD and nothing installed.
+# Logs go to $OUT when set (else benchmarks/results/gpu-check-<time>/); a short summary is
+# printed last. Exits 0 when every stage passes, 1 when one fails, and 3 (with the reason) on a
+# machine where CuPy sees no usable GPU.
 #
 #   bash benchmarks/gpu_check.sh
 #
+# On an H100 lease (2026-11-27; 16 cores, the image's python3 with pytest-xdist): tests 68-83 s
+# on a fresh machine (NVRTC compiles included), benchmarks about 150 s at budget 3, the profile
+# about 20 s; with the machine's start, one call takes about 5 of the 15 device minutes.
+#
 # Settings (environment):
-#   GPU_CHECK_STAGES        tests,bench (default) | tests | bench
-#   GPU_CHECK_TEST_TIMEOUT  seconds for pytest (default 360: a fresh machine compiles every
-#                           kernel with NVRTC on first use, a few minutes of it)
-#   GPU_CHECK_BENCH_TIMEOUT seconds for the benchmarks (default 200; kernels are cached on disk
-#                           by then)
-#   GPU_CHECK_BENCH_BUDGET  timed seconds per workload (default 6; the CPU default is 10)
+#   GPU_CHECK_STAGES        tests,bench,profile (default), or any of them comma-separated
+#   GPU_CHECK_TEST_TIMEOUT  seconds for pytest (default 240)
+#   GPU_CHECK_BENCH_TIMEOUT seconds for the benchmarks (default 240; the table is rewritten after
+#                           each workload, so a stopped run keeps the rows it finished)
+#   GPU_CHECK_BENCH_BUDGET  timed seconds per workload (default 3; the CPU default is 10)
 #   GPU_CHECK_WORKERS       pytest-xdist workers when xdist is installed (default: the CPU count,
 #                           at most 14; 0 runs in one process). Each worker compiles the kernels
 #                           it meets, all of them sharing CuPy's on-disk cache.
@@ -21,13 +25,13 @@
 #                           cases of the device fixture, the CUDA-vs-NumPy parity test of every
 #                           registered op and the tests named or marked cuda; second-order checks
 #                           and the CPU cases run in CI anyway; "" selects the whole suite)
-# Defaults fit one 10-minute command; pass GPU_CHECK_STAGES=bench to rerun only the benchmarks.
+#   PYTHON                  the interpreter (default: python, else python3)
 set -u
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONDONTWRITEBYTECODE=1
 PY="${PYTHON:-$(command -v python > /dev/null && echo python || echo python3)}"
-STAGES="${GPU_CHECK_STAGES:-tests,bench}"
+STAGES="${GPU_CHECK_STAGES:-tests,bench,profile}"
 LOG="${OUT:-benchmarks/results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$LOG"
 LOG="$(cd "$LOG" && pwd)"
@@ -80,11 +84,11 @@ if [[ ",$STAGES," == *",tests,"* ]]; then
     fi
     echo "== tests: $PY -m pytest -q tests -k '$pytest_k' ${parallel[*]} -> $LOG/pytest.log"
     # the per-op CUDA-vs-NumPy checks first, so that a timeout still leaves the most telling part
-    timeout "${GPU_CHECK_TEST_TIMEOUT:-360}" "$PY" -m pytest -q tests/test_ops.py tests \
+    timeout "${GPU_CHECK_TEST_TIMEOUT:-240}" "$PY" -m pytest -q tests/test_ops.py tests \
         -p no:cacheprovider -p no:benchmark -rfE --tb=short --durations=10 "${parallel[@]}" \
         ${pytest_k:+-k "$pytest_k"} > "$LOG/pytest.log" 2>&1
     test_rc=$?
-    [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-360} s timeout)" >> "$LOG/pytest.log"
+    [ "$test_rc" = 124 ] && echo "(pytest stopped by the ${GPU_CHECK_TEST_TIMEOUT:-240} s timeout)" >> "$LOG/pytest.log"
     test_line="$(grep -E '(passed|failed|error)' "$LOG/pytest.log" | tail -n 1)"
     grep -E '^(FAILED|ERROR) ' "$LOG/pytest.log" | cut -c1-220 | head -n 60
     tail -n 3 "$LOG/pytest.log"
@@ -93,10 +97,19 @@ fi
 bench_rc=skipped
 if [[ ",$STAGES," == *",bench,"* ]]; then
     echo "== benchmarks: $PY -m benchmarks --device cuda -> $LOG/bench.log"
-    timeout "${GPU_CHECK_BENCH_TIMEOUT:-200}" "$PY" -m benchmarks --device cuda \
-        --budget "${GPU_CHECK_BENCH_BUDGET:-6}" --out "$LOG" > "$LOG/bench.log" 2>&1
+    timeout "${GPU_CHECK_BENCH_TIMEOUT:-240}" "$PY" -m benchmarks --device cuda \
+        --budget "${GPU_CHECK_BENCH_BUDGET:-3}" --out "$LOG" > "$LOG/bench.log" 2>&1
     bench_rc=$?
-    [ "$bench_rc" = 124 ] && echo "(benchmarks stopped by the ${GPU_CHECK_BENCH_TIMEOUT:-200} s timeout)" >> "$LOG/bench.log"
+    [ "$bench_rc" = 124 ] && echo "(benchmarks stopped by the ${GPU_CHECK_BENCH_TIMEOUT:-240} s timeout)" >> "$LOG/bench.log"
+fi
+
+profile_rc=skipped
+if [[ ",$STAGES," == *",profile,"* ]]; then
+    # where the host time of a CUDA training step goes (benchmarks/profile_step.py)
+    echo "== profile: $PY -m benchmarks.profile_step --device cuda -> $LOG/profile.txt"
+    timeout 120 "$PY" -m benchmarks.profile_step --device cuda > "$LOG/profile.txt" 2>&1
+    profile_rc=$?
+    head -n 40 "$LOG/profile.txt"
 fi
 
 {
@@ -104,7 +117,7 @@ fi
     echo "================================ gpu_check summary ================================"
     cat "$LOG/env.txt"
     echo "tests: rc=$test_rc  $test_line"
-    echo "benchmarks: rc=$bench_rc"
+    echo "benchmarks: rc=$bench_rc  profile: rc=$profile_rc"
     table="$(ls -t "$LOG"/cuda-*.txt 2>/dev/null | head -n 1)"
     if [ -n "$table" ]; then
         cat "$table"
@@ -114,7 +127,7 @@ fi
     echo "logs: $LOG"
 } | tee "$LOG/summary.txt"
 
-for rc in "$test_rc" "$bench_rc"; do
+for rc in "$test_rc" "$bench_rc" "$profile_rc"; do
     if [ "$rc" != skipped ] && [ "$rc" != 0 ]; then
         exit 1
     fi

@@ -147,3 +147,11 @@ def test_each_finished_workload_is_handed_on_so_a_stopped_run_keeps_its_rows(tin
     run.run_suite("cpu", only=["per_op_fwd", "chain_1000"], quick=True,
                   after_each=lambda doc: seen.append([e["name"] for e in doc["workloads"]]))
     assert seen == [["per_op_fwd"], ["per_op_fwd", "chain_1000"]]
+
+
+def test_profile_step_reports_a_workloads_host_time():
+    from benchmarks import profile_step
+
+    report_text = profile_step.profile_workload("cpu", "per_op_fwd", calls=2, top=5)
+    assert report_text.startswith("per_op_fwd on cpu: median ")
+    assert "by tottime" in report_text and "by cumulative" in report_text
