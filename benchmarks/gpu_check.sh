@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one prepared script for the GPU machine (GUIDE section 8): the test suite with the cuda
 # device, then the benchmarks with --device cuda, then a cProfile of the char-transformer step
-# (benchmarks/profile_step.py), from this checkout with PYTHONPATH=$PWD and nothing installed.
+# and the per-op forward+backward (benchmarks/profile_step.py), from this checkout with PYTHONPATH=$PWD and nothing installed.
 # Logs go to $OUT when set (else benchmarks/results/gpu-check-<time>/); a short summary is
 # printed last. Exits 0 when every stage passes, 1 when one fails, and 3 (with the reason) on a
 # machine where CuPy sees no usable GPU.
@@ -107,7 +107,8 @@ profile_rc=skipped
 if [[ ",$STAGES," == *",profile,"* ]]; then
     # where the host time of a CUDA training step goes (benchmarks/profile_step.py)
     echo "== profile: $PY -m benchmarks.profile_step --device cuda -> $LOG/profile.txt"
-    timeout 120 "$PY" -m benchmarks.profile_step --device cuda > "$LOG/profile.txt" 2>&1
+    timeout 120 "$PY" -m benchmarks.profile_step --device cuda --workload char_transformer_step \
+        --workload per_op_fwd_bwd > "$LOG/profile.txt" 2>&1
     profile_rc=$?
     head -n 40 "$LOG/profile.txt"
 fi

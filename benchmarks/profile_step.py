@@ -1,13 +1,14 @@
 """Where gradgpu's host time goes in one workload: a cProfile of its gradgpu implementation.
 
-    python -m benchmarks.profile_step [--device cpu|cuda] [--workload NAME] [--calls N]
+    python -m benchmarks.profile_step [--device cpu|cuda] [--workload NAME ...] [--calls N]
 
 The workload is the suite's own (same model, data and step as in the table). After a warm-up,
 ``--calls`` calls run under cProfile, with a device synchronize after each on CUDA so that the
 profile's total is the step's wall time; the functions with the most own time and the most
 cumulative time are printed. On a GPU a step is bound by the host (Python, then CuPy's launch
 path) far more than by the kernels, so this is what the next change should be chosen from.
-``benchmarks/gpu_check.sh`` runs it for the char-transformer step.
+``benchmarks/gpu_check.sh`` runs it for the char-transformer step and the per-op
+forward+backward.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_step",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--workload", default="char_transformer_step", choices=sorted(BY_NAME))
+    p.add_argument("--workload", action="append", choices=sorted(BY_NAME),
+                   help="repeatable (default: char_transformer_step)")
     p.add_argument("--calls", type=int, default=20)
     args = p.parse_args(argv)
     if args.device == "cuda":
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         if reason is not None:
             print(f"--device cuda: CUDA is not available: {reason}", file=sys.stderr)
             return 2
-    print(profile_workload(args.device, args.workload, args.calls))
+    for name in args.workload or ["char_transformer_step"]:
+        print(profile_workload(args.device, name, args.calls))
     return 0
 
 
