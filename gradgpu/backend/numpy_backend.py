@@ -9,9 +9,12 @@ import numpy as np
 from .. import _device
 from . import host_kernels
 from .array_kernels import ArrayKernels
+from .float_warnings import silence_float_warnings
 from .host_erf import erf_float32
 from .host_memory import keep_freed_memory
 from .reference_optim import adam_arguments, sgd_arguments, subset_slots
+
+silence_float_warnings()  # inf * 0 is NaN without a warning, as in PyTorch
 
 
 class NumpyBackend(ArrayKernels):
