@@ -36,7 +36,6 @@ from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import backends, cuda  # noqa: E402  - public torch.backends / torch.cuda counterparts
 from ._factories import (  # noqa: E402
-    arange,
     as_tensor,
     empty,
     empty_like,
@@ -45,16 +44,13 @@ from ._factories import (  # noqa: E402
     from_numpy,
     full,
     full_like,
-    linspace,
-    logspace,
     ones,
     ones_like,
     tensor,
-    tril_indices,
-    triu_indices,
     zeros,
     zeros_like,
 )
+from ._range_factories import arange, linspace, logspace, tril_indices, triu_indices  # noqa: E402
 from ._random_factories import (  # noqa: E402
     normal,
     rand,
