@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from .._factories import zeros_like
-from .optimizer import (
-    Optimizer,
-    ParamsT,
+from ._update_helpers import (
     _advance_step,
     _arrays,
     _batches,
@@ -15,6 +13,7 @@ from .optimizer import (
     _new_step_counter,
     _state_arrays,
 )
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["Adam", "AdamW"]
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from .._factories import zeros_like
-from .nadam import _check_adam_options
-from .optimizer import (
-    Optimizer,
-    ParamsT,
+from ._update_helpers import (
     _advance_step,
     _arrays,
     _batches,
@@ -15,6 +12,8 @@ from .optimizer import (
     _new_step_counter,
     _state_arrays,
 )
+from .nadam import _check_adam_options
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["Adamax"]
 

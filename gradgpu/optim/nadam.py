@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from .._factories import ones, zeros_like
 from ..backend.reference_optim_adaptive import nadam_mu
-from .optimizer import (
-    Optimizer,
-    ParamsT,
+from ._update_helpers import (
     _advance_step,
     _arrays,
     _batches,
@@ -18,6 +16,7 @@ from .optimizer import (
     _scalar_dtype,
     _state_arrays,
 )
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["NAdam", "RAdam"]
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from .._factories import zeros_like
-from .optimizer import (
-    Optimizer,
-    ParamsT,
+from ._update_helpers import (
     _arrays,
     _batches,
     _check_impl_flags,
@@ -13,6 +11,7 @@ from .optimizer import (
     _mark_updated,
     _state_arrays,
 )
+from .optimizer import Optimizer, ParamsT
 
 __all__ = ["SGD"]
 
