@@ -22,7 +22,8 @@ from ._dtypes import (
     set_default_dtype,
     uint8,
 )
-from .tensor import Size, Tensor
+from ._size import Size
+from .tensor import Tensor
 from .autograd import function as _function
 
 _function._bind_tensor_class(Tensor)

@@ -258,7 +258,7 @@ class TensorConversions:
         """Legacy ``x.new(data)`` / ``x.new(*sizes)``: this tensor's dtype, uninitialized for
         sizes; ``x.new()`` is empty."""
         from . import _factories
-        from .tensor import Size
+        from ._size import Size
 
         dev = self.device if device is None else device
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):

@@ -7,7 +7,6 @@ This file holds construction, shape/dtype/device attributes and autograd attribu
 
 from __future__ import annotations
 
-import operator
 import warnings
 import weakref
 
@@ -16,83 +15,15 @@ import numpy as np
 from . import _dtypes
 from . import autograd as _autograd
 from ._device import device as _device_cls
+from ._hook_handles import _HookDict, _RemovableHandle
+from ._size import Size, _tuple_new
 from ._tensor_conversions import TensorConversions
 from .backend import backend_of
 
 _ndarray = np.ndarray
 _np_generic = np.generic
 _new = object.__new__
-_tuple_new = tuple.__new__  # a Size from a tuple of ints, skipping the checks
 _CPU = _device_cls("cpu")
-
-
-class Size(tuple):
-    """A tensor shape: a tuple of ints with PyTorch's repr and ``numel()``; slices and sums of
-    sizes are sizes."""
-
-    def __new__(cls, sizes=()):
-        out = []
-        for i, s in enumerate(sizes):
-            try:
-                out.append(operator.index(s))  # ints, NumPy ints, one-element int tensors
-            except TypeError:
-                raise TypeError(f"gradgpu.Size() takes an iterable of 'int' (item {i} is "
-                                f"'{type(s).__name__}')") from None
-        return tuple.__new__(cls, out)
-
-    def __getitem__(self, key):
-        out = tuple.__getitem__(self, key)
-        return _tuple_new(Size, out) if isinstance(key, slice) else out
-
-    def __add__(self, other):
-        if not isinstance(other, tuple):
-            return NotImplemented
-        return _tuple_new(Size, tuple.__add__(self, other))
-
-    def __radd__(self, other):
-        if not isinstance(other, tuple):
-            return NotImplemented
-        return _tuple_new(Size, tuple.__add__(other, self))
-
-    def __mul__(self, n):
-        return _tuple_new(Size, tuple.__mul__(self, n))
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        return f"gradgpu.Size({list(self)})"
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-
-class _RemovableHandle:
-    """Returned by register_hook; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self._hooks_ref = weakref.ref(hooks) if hooks is not None else None
-        _RemovableHandle._next_id += 1
-        self.id = _RemovableHandle._next_id
-
-    def remove(self) -> None:
-        hooks = self._hooks_ref() if self._hooks_ref is not None else None
-        if hooks is not None:
-            hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-class _HookDict(dict):
-    """A dict that can be weakly referenced (by hook handles)."""
 
 
 class Tensor(TensorConversions):

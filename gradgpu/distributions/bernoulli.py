@@ -6,8 +6,9 @@ from numbers import Number
 
 import gradgpu
 
+from .._size import Size
 from ..nn.functional import binary_cross_entropy_with_logits
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits, uniform

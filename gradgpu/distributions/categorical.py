@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradgpu
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits, uniform

@@ -6,7 +6,8 @@ import warnings
 
 import gradgpu
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .utils import lazy_property
 

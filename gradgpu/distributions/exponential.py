@@ -6,7 +6,8 @@ from numbers import Number
 
 import gradgpu
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all, uniform

@@ -3,7 +3,8 @@ dims (log_prob and entropy summed over them)."""
 
 from __future__ import annotations
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import sum_rightmost

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from numbers import Number
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all

@@ -7,7 +7,8 @@ import math
 
 import gradgpu
 
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property, standard_normal

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gradgpu
 
+from .._size import Size
 from ..nn.functional import one_hot
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution

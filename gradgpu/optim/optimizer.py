@@ -24,8 +24,9 @@ from itertools import chain
 from typing import Any
 
 from .._grads import zero_grads
+from .._hook_handles import _HookDict, _RemovableHandle
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor, _HookDict, _RemovableHandle
+from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
 

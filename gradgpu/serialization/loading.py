@@ -16,8 +16,9 @@ import numpy.lib.format as npy_format
 
 from .. import _dtypes
 from .._device import device as _device
+from .._size import Size
 from ..backend import NUMPY, get_backend
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from .format import (
     ARRAY_KINDS,
     FORMAT,

@@ -16,7 +16,8 @@ import numpy.lib.format as npy_format
 
 from .. import _dtypes
 from .._device import device as _device
-from ..tensor import Size, Tensor
+from .._size import Size
+from ..tensor import Tensor
 from .format import (
     ARRAY_KINDS,
     FIXED_TIME,

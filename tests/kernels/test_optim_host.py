@@ -24,7 +24,7 @@ from gradgpu.backend import NUMPY
 from gradgpu.backend.cuda import optim_kernels
 from gradgpu.backend.cuda.backend import CudaBackend
 from gradgpu.backend.reference_optim_adaptive import nadam_mu
-from gradgpu.optim import optimizer as optimizer_module
+from gradgpu.optim import _update_helpers
 
 from .nvcc import build_host_library, nvcc_path
 
@@ -413,7 +413,7 @@ def test_optimizers_on_the_fused_kernels_match_the_cpu_path(host_cuda, monkeypat
         return [p.detach().numpy() for p in params], opt.state_dict()["state"]
 
     want_p, want_state = train()
-    monkeypatch.setattr(optimizer_module, "backend_of", lambda array: be)
+    monkeypatch.setattr(_update_helpers, "backend_of", lambda array: be)
     got_p, got_state = train()
     assert launches and all(entry[0] == cls.__name__.lower().rstrip("w") for entry in launches)
     for g, w in zip(got_p, want_p):

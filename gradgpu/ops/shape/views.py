@@ -381,7 +381,7 @@ def ravel(input):
 
 def broadcast_shapes(*shapes):
     """The shape all of ``shapes`` (ints or sequences of ints) broadcast to, as a Size."""
-    from ...tensor import Size
+    from ..._size import Size
 
     try:
         return Size(np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s)
