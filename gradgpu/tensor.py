@@ -41,6 +41,7 @@ class Tensor(TensorConversions):
     _base = None
     _history_gen = 0  # bumped when an in-place op gives this tensor a new history
     _view_of = 0  # a view: its base's _history_gen when the view was taken (ops/shape/views)
+    _view_creator = None  # a view made by a node with its own backward: no in-place writes
     _retains_grad = False
     _hooks = None
     _grad_accumulator = None

@@ -2,7 +2,8 @@
 
 An in-place op computes its result with the ordinary (differentiable) op, writes it into the
 tensor's own array, bumps the version counter (so backward refuses tensors saved before the
-write), and, when a graph is recorded, makes the op's node the tensor's new ``grad_fn``.
+write), and, when a graph is recorded, makes the op's node the tensor's new ``grad_fn``; for a
+view, its base takes a CopySlices history instead (``copy_slices.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..autograd.grad_mode import _state
 from . import composite, shape
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_output_device, to_common_device, xp_of
+from .copy_slices import rebase_view
 
 
 def _check_writable(self: Tensor, op: str) -> None:
@@ -23,11 +25,21 @@ def _check_writable(self: Tensor, op: str) -> None:
         raise RuntimeError(
             f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
         )
-    if _state.enabled and self._base is not None and self._base._requires_grad:
+    base = self._base
+    if _state.enabled and self._view_creator is not None and self._requires_grad:
         raise RuntimeError(
-            f"{op}: in-place modification of a view of a tensor that requires grad is not "
-            "supported; clone() the view first or modify the base tensor."
-        )
+            f"{op}: in-place modification of a view made by {self._view_creator} is not "
+            "supported: the write would bypass that node's backward. clone() the view first "
+            "(PyTorch raises for views made inside custom Functions too).")
+    if _state.enabled and base is not None and base._requires_grad:
+        if base._grad_fn is None:
+            raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
+                               "used in an in-place operation.")
+        if not self._requires_grad:
+            raise RuntimeError(
+                f"{op}: a view created in no_grad mode is being modified in place with grad "
+                "mode enabled: the base's gradient history cannot be updated through it; "
+                "take the view again with grad mode enabled, or clone() it")
 
 
 def _original(self: Tensor, other=None) -> Tensor:
@@ -57,16 +69,11 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
             f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}"
         )
-    if self._base is not None and result._grad_fn is not None:
-        # (the base requiring grad is refused before computing, by _check_writable)
-        raise RuntimeError(
-            f"{op}: an in-place operation with an operand that requires grad on a view of a "
-            f"tensor that does not is not supported: the base (shape "
-            f"{list(self._base.shape)}) would not be connected to the graph (PyTorch gives it "
-            "a CopySlices history). Write through the base (base[key] = value) or build the "
-            "result with cat/stack.")
     self._data[...] = result._data
     self._version_counter[0] += 1
+    if self._base is not None and result._grad_fn is not None and not result._volatile:
+        rebase_view(self, result, op)  # the base's history takes the write (CopySlices)
+        return self
     if result._volatile:  # the classic API: a volatile operand makes the result volatile
         self._volatile = True
         self._grad_fn = None

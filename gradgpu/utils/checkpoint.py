@@ -256,6 +256,7 @@ def _checkpointed(frame, outputs, edges, walked) -> list:
         base = None if base is None else base()
         if base is not None:
             m._base, m._view_of = base, view_of
+            m._view_creator = "utils.checkpoint"
         if retains and m._requires_grad:  # (the function called retain_grad on it)
             m.retain_grad()
         outs[i] = m

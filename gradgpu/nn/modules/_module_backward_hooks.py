@@ -31,7 +31,8 @@ class _HookIdentity(Function):
         views): an in-place op on one (``nn.ReLU(inplace=True)`` on a hooked module's input, or
         on its output) then raises, as in PyTorch, instead of rewriting the values of a tensor
         whose recorded history the write bypasses (a silently wrong gradient)."""
-        return tuple(alias if alias is t else _as_view(alias, t, always=True)
+        return tuple(alias if alias is t else _as_view(alias, t, always=True,
+                                                        creator="a module's backward hooks")
                      for alias, t in zip(cls.apply(on_backward, *tensors), tensors))
 
     @staticmethod

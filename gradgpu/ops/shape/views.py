@@ -13,18 +13,23 @@ from ...autograd.function import Function
 from .._common import Tensor, backend_of, fused_ok, wrap_dim
 
 
-def _as_view(out, x, always: bool = False):
+def _as_view(out, x, always: bool = False, creator: str | None = None):
     """Make ``out`` a view of ``x`` (same version counter, remembered base) if it shares
     memory with it; a reshape that had to copy is a new tensor. (NumPy returns such a copy as a
     view of a fresh buffer, so ``owndata`` cannot tell: compare the buffers' owners.)
     ``always``: ``out`` is known to alias ``x`` (a strided view: CuPy's ``as_strided`` builds
-    the array from a memory pointer with no ``.base``, so the owners cannot tell)."""
+    the array from a memory pointer with no ``.base``, so the owners cannot tell).
+    ``creator``: the view is the output of a node with a backward of its own (a hook function,
+    a checkpoint), which an in-place write through it would bypass: such writes raise, naming
+    it (PyTorch's rule for views made inside custom Functions)."""
     if not always and out._data is not x._data \
             and _buffer_owner(out._data) is not _buffer_owner(x._data):
         return out
     out._version_counter = x._version_counter
     out._base = x if x._base is None else x._base
     out._view_of = out._base._history_gen  # which of the base's histories this one continues
+    if creator is not None:
+        out._view_creator = creator
     return out
 
 

@@ -1,0 +1,106 @@
+"""In-place writes into a view of a tensor in a graph: PyTorch's CopySlices.
+
+``y = x * 2; y[:, 0].mul_(3)`` changes the memory of ``y`` through a view. The in-place op
+computes its result from the view's old history as usual (``inplace.commit``); then
+
+- the base takes a new history, ``CopySlices(base_old, result)``: the base's old values with the
+  view's region replaced by ``result``. Backward: the base's old history gets ``g`` with the
+  region zeroed, the result gets ``g`` read at the region;
+- the view takes a new history as a strided view of the new base (``AsStrided``), so ops that use
+  the view afterwards reach the new base.
+
+Other views of the base taken before the write keep their old history and are refused when used
+in a recorded op (``autograd.function._refuse_stale_view``); PyTorch regenerates them.
+
+The region is described by storage positions (``shape/strided.py``): where each element of the
+base and of the view lives in the buffer they share. Backward scatters ``g`` into a buffer-sized
+array at the base's positions and reads it back at the view's, with differentiable index ops, so
+``create_graph=True`` works.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._common import Tensor, xp_of
+from .shape.strided import AsStrided, _flat_storage, _last_position, _positions
+
+
+def _geometry(arr, base_arr) -> tuple:
+    """(shape, strides in elements, offset in elements) of ``arr`` in the buffer at the root of
+    ``base_arr``."""
+    _, offset = _flat_storage(arr, base_arr)
+    return arr.shape, tuple(s // arr.itemsize for s in arr.strides), offset
+
+
+class CopySlices(Function):
+    """base_new = base_old with the view's region replaced by ``new`` (written in place already);
+    d base_old = g, zero in the region;  d new = g read at the region"""
+
+    @staticmethod
+    def forward(ctx, base, new, view_geometry, base_geometry):
+        ctx.view_geometry, ctx.base_geometry = view_geometry, base_geometry
+        ctx.new_dtype = new._data.dtype
+        ctx.mark_dirty(base)
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        from .indexing.gather_scatter import IndexAdd, IndexSelect
+        from .shape.views import reshape
+
+        xp = xp_of(g)
+        shape, stride, offset = ctx.base_geometry
+        v_shape, v_stride, v_offset = ctx.view_geometry
+        n = 1 + max(_last_position(shape, stride, offset),
+                    _last_position(v_shape, v_stride, v_offset))
+        base_pos = Tensor._make(_positions(xp, shape, stride, offset).reshape(-1))
+        view_pos = _positions(xp, v_shape, v_stride, v_offset).reshape(-1)
+        zeros = Tensor._make(xp.zeros((n,), dtype=g._data.dtype))
+        storage = IndexAdd.apply(zeros, 0, base_pos, reshape(g, -1), 1)
+        grad_new = None
+        if ctx.needs_input_grad[1]:
+            grad_new = reshape(IndexSelect.apply(storage, 0, Tensor._make(view_pos)), v_shape)
+            if grad_new._data.dtype != ctx.new_dtype:
+                grad_new = grad_new.to(_dtype_of(ctx.new_dtype))
+        grad_base = None
+        if ctx.needs_input_grad[0]:
+            from .elementwise import where
+
+            region = xp.zeros((n,), dtype=bool)
+            region[view_pos] = True
+            cleared = where(Tensor._make(region), Tensor._make(xp.zeros((), g._data.dtype)),
+                            storage)
+            grad_base = reshape(IndexSelect.apply(cleared, 0, base_pos), shape)
+        return grad_base, grad_new, None, None
+
+
+# the node is named as PyTorch names it (not "CopySlicesBackward")
+CopySlices._backward_cls.__name__ = CopySlices._backward_cls.__qualname__ = "CopySlices"
+
+
+def _dtype_of(np_dtype):
+    from .. import _dtypes
+
+    return _dtypes.from_numpy_dtype(np.dtype(np_dtype))
+
+
+def rebase_view(view: Tensor, result: Tensor, op: str) -> None:
+    """After ``result`` was written into ``view``'s memory: the base takes the CopySlices history
+    and ``view`` becomes a strided view of it (see the module docstring)."""
+    base = view._base
+    try:
+        base_geometry = _geometry(base._data, base._data)
+        view_geometry = _geometry(view._data, base._data)
+    except RuntimeError:  # a base in a buffer of several pieces (never from gradgpu's own ops)
+        raise RuntimeError(f"{op}: in-place write into a view of a tensor of shape "
+                           f"{list(base.shape)} whose memory is not one contiguous buffer: "
+                           "its gradient cannot be recorded; clone() the base first") from None
+    CopySlices.apply(base, result, view_geometry, base_geometry)
+    shape, stride, offset = view_geometry
+    fresh = AsStrided.apply(base, shape, stride, offset)
+    view._grad_fn = fresh._grad_fn
+    view._output_nr = fresh._output_nr
+    view._requires_grad = True
+    view._view_of = base._history_gen
