@@ -217,6 +217,9 @@ class Tensor(TensorConversions):
 
     @property
     def grad_fn(self):
+        base = self._base
+        if base is not None and self._view_of != base._history_gen:
+            _autograd.function.refresh_stale_view(self, "grad_fn")  # (PyTorch regenerates too)
         return self._grad_fn
 
     @property

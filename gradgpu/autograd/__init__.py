@@ -7,6 +7,7 @@ import warnings
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from ..backend import backend_of
 from . import engine as _engine
+from . import function as _function
 from . import functional
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -31,15 +32,19 @@ def _tensor_list(x, what: str) -> list:
     Tensor = _tensor_module.Tensor
 
     if isinstance(x, Tensor):
-        return [x]
-    if isinstance(x, (list, tuple)):
+        x = [x]
+    elif isinstance(x, (list, tuple)):
         for t in x:
             if not isinstance(t, Tensor):
                 raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got an "
                                 f"element of type {type(t).__name__}")
-        return list(x)
-    raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got "
-                    f"{type(x).__name__}")
+    else:
+        raise TypeError(f"{what}: expected a Tensor or a sequence of Tensors, got "
+                        f"{type(x).__name__}")
+    for t in x:  # a view whose base was written in place continues the base's new history
+        if t._base is not None and t._view_of != t._base._history_gen:
+            _function.refresh_stale_view(t, what)
+    return list(x)
 
 
 def _xp(t):

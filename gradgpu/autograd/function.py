@@ -206,12 +206,12 @@ class Function(metaclass=_FunctionMeta):
         enabled = _state.enabled
         for a in args:
             if isinstance(a, Tensor):
+                if a._base is not None and enabled and a._view_of != a._base._history_gen:
+                    refresh_stale_view(a, cls.__name__)  # (may give it a history)
                 if a._requires_grad:
                     needs_grad = True
                 if a._volatile:
                     volatile = True
-                if a._base is not None and enabled and a._view_of != a._base._history_gen:
-                    _refuse_stale_view(a, cls)
         ctx = cls._backward_cls()
         ctx._apply_state = (args, enabled)  # for ctx.needs_input_grad inside forward
         if enabled:
@@ -242,17 +242,33 @@ class Function(metaclass=_FunctionMeta):
         return outs[0] if single else outs
 
 
-def _refuse_stale_view(view, cls) -> None:
-    """A view whose base was modified in place (with a recorded op) after the view was taken:
-    the view's values follow the base (shared memory) but its grad_fn still leads to the old
-    base, so a gradient through it would be silently wrong. PyTorch rebuilds the view's history
-    from the base; gradgpu refuses instead (docs/deviations.md)."""
-    base_fn = view._base._grad_fn
-    raise RuntimeError(
-        f"{cls.__name__}: an input is a view of a tensor that was modified in place after the "
-        f"view was taken (the base is now the output of {type(base_fn).__name__}), so the "
-        "view's gradient history is out of date. gradgpu does not rebase views: take the view "
-        "again after the in-place operation, or clone() it before.")
+_view_refresher = None  # ops.copy_slices.refresh_view, registered by the ops (a layer above)
+
+
+def set_view_refresher(fn) -> None:
+    """Register the function that makes a stale view continue its base's current history."""
+    global _view_refresher
+    _view_refresher = fn
+
+
+def refresh_stale_view(view, where: str) -> None:
+    """A view whose base took a new history after the view was taken (an in-place op on the
+    base, or through another of its views): its values follow the base (shared memory) but its
+    grad_fn still leads to the base's old history. As PyTorch does, it continues from the
+    base's current history instead (a strided view of it). A view made by a node with a
+    backward of its own (a hook function, a checkpoint) is refused: that backward would be
+    bypassed (PyTorch refuses views made inside custom Functions)."""
+    base = view._base
+    if base is None or view._view_of == base._history_gen:
+        return
+    if view._view_creator is not None or _view_refresher is None:
+        raise RuntimeError(
+            f"{where}: an input is a view made by {view._view_creator or 'an op'} whose base "
+            f"was modified in place after the view was taken (the base is now the output of "
+            f"{type(base._grad_fn).__name__}); its history cannot be rebuilt without bypassing "
+            "that node's backward. Take the view again after the in-place operation, or "
+            "clone() it before.")
+    _view_refresher(view)
 
 
 def _bump_dirty(args, dirty) -> None:

@@ -9,8 +9,9 @@ computes its result from the view's old history as usual (``inplace.commit``); t
 - the view takes a new history as a strided view of the new base (``AsStrided``), so ops that use
   the view afterwards reach the new base.
 
-Other views of the base taken before the write keep their old history and are refused when used
-in a recorded op (``autograd.function._refuse_stale_view``); PyTorch regenerates them.
+Other views of the base taken before the write (or before an in-place op on the base itself)
+are stale: when next used in a recorded op, or asked for their ``grad_fn``, they continue from
+the base's current history the same way (``refresh_view``), as PyTorch regenerates them.
 
 The region is described by storage positions (``shape/strided.py``): where each element of the
 base and of the view lives in the buffer they share. Backward scatters ``g`` into a buffer-sized
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, set_view_refresher
+from ..autograd.grad_mode import enable_grad
 from ._common import Tensor, xp_of
 from .shape.strided import AsStrided, _flat_storage, _last_position, _positions
 
@@ -98,9 +100,33 @@ def rebase_view(view: Tensor, result: Tensor, op: str) -> None:
                            f"{list(base.shape)} whose memory is not one contiguous buffer: "
                            "its gradient cannot be recorded; clone() the base first") from None
     CopySlices.apply(base, result, view_geometry, base_geometry)
-    shape, stride, offset = view_geometry
-    fresh = AsStrided.apply(base, shape, stride, offset)
-    view._grad_fn = fresh._grad_fn
-    view._output_nr = fresh._output_nr
-    view._requires_grad = True
+    _continue_from_base(view, view_geometry)
+
+
+def refresh_view(view: Tensor) -> None:
+    """A view whose base took a new history after the view was taken continues from it
+    (``autograd.function.refresh_stale_view`` calls this)."""
+    try:
+        geometry = _geometry(view._data, view._base._data)
+    except RuntimeError:
+        raise RuntimeError(f"a view of a tensor of shape {list(view._base.shape)} whose memory "
+                           "is not one contiguous buffer was used after its base was modified "
+                           "in place: its history cannot be rebuilt; take the view again") from None
+    _continue_from_base(view, geometry)
+
+
+def _continue_from_base(view: Tensor, geometry) -> None:
+    """Give ``view`` the history of a strided view of its base's current history."""
+    base = view._base
+    if base._requires_grad:
+        with enable_grad():
+            fresh = AsStrided.apply(base, *geometry)
+        view._grad_fn, view._output_nr = fresh._grad_fn, fresh._output_nr
+        view._requires_grad = True
+    else:  # the base's history was dropped (a volatile write, the classic API)
+        view._grad_fn = None
+        view._requires_grad = False
     view._view_of = base._history_gen
+
+
+set_view_refresher(refresh_view)
