@@ -44,6 +44,7 @@ class Tensor(TensorConversions):
     _view_creator = None  # a view made by a node with its own backward: no in-place writes
     _retains_grad = False
     _hooks = None
+    _post_accumulate_hooks = None  # leaf only: hook(tensor) after its .grad is accumulated
     _grad_accumulator = None
     _volatile = False
 
@@ -313,6 +314,22 @@ class Tensor(TensorConversions):
                 hooks = node._pre_hooks[self._output_nr] = _HookDict()
         handle = _RemovableHandle(hooks)
         hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time backward has accumulated this leaf's gradient into
+        ``.grad`` (the hook may read and change the tensor and its ``.grad``: an optimizer step
+        during backward). Runs in no_grad mode unless create_graph. Returns a handle with
+        ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = _HookDict()
+        handle = _RemovableHandle(self._post_accumulate_hooks)
+        self._post_accumulate_hooks[handle.id] = hook
         return handle
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None,

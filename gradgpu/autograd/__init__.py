@@ -148,6 +148,9 @@ def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=Fa
             if g is not None and t._grad_fn is None and id(t) not in stored:
                 stored.add(id(t))
                 _engine._store_grad(t, g, create_graph, Tensor)
+                if t._post_accumulate_hooks:
+                    with set_grad_enabled(create_graph):
+                        _engine.run_post_accumulate_hooks(t)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

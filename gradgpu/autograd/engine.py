@@ -148,6 +148,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 grads = None  # drop the buffer's reference: _store_grad counts references
                 if captures is None:
                     _store_grad(node.variable, g, create_graph, Tensor)
+                    if node.variable._post_accumulate_hooks:
+                        run_post_accumulate_hooks(node.variable)
                 elif (node, 0) in captures:
                     for i in captures[(node, 0)]:
                         results[i] = g
@@ -298,6 +300,19 @@ def _run_output_hooks(node, grads, create_graph, Tensor):
             if t is not None:
                 _store_grad(t, g, create_graph, Tensor)
     return grads
+
+
+def run_post_accumulate_hooks(leaf) -> None:
+    """The leaf's post-accumulate-grad hooks, after its ``.grad`` was updated (in the grad mode
+    backward runs in: off unless create_graph). Like PyTorch's, a hook may return None or the
+    leaf itself (``p.add_(...)`` does), nothing else."""
+    for hook in list(leaf._post_accumulate_hooks.values()):
+        out = hook(leaf)
+        if out is None or out is leaf:
+            continue
+        if not isinstance(out, _tensor_module.Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
+        raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _leaf_hooks(leaf, g):
