@@ -12,6 +12,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 
+from . import _global_hooks
 from ._module_backward_hooks import _CallHooks
 
 __all__ = []
@@ -61,11 +62,13 @@ class ModuleHooks:
     """Mixin of ``Module``: ``__call__`` with hook dispatch and the ``register_*_hook`` methods."""
 
     def __call__(self, *args, **kwargs):
-        """Run forward pre-hooks, ``forward``, then forward hooks (each may replace values)."""
+        """Run forward pre-hooks, ``forward``, then forward hooks (each may replace values);
+        the global hooks (``_global_hooks``) before the module's own."""
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+                or self._backward_pre_hooks or _global_hooks.any_set()):
             return self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
+        pre_hooks = _global_hooks.merged(_global_hooks.forward_pre_hooks, self._forward_pre_hooks)
+        for hook_id, hook in list(pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -80,16 +83,21 @@ class ModuleHooks:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         backward_hooks = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            backward_hooks = _CallHooks(self, self._backward_hooks, self._backward_pre_hooks)
+        full_hooks = _global_hooks.merged(_global_hooks.backward_hooks, self._backward_hooks)
+        full_pre_hooks = _global_hooks.merged(_global_hooks.backward_pre_hooks,
+                                              self._backward_pre_hooks)
+        if full_hooks or full_pre_hooks:
+            backward_hooks = _CallHooks(self, full_hooks, full_pre_hooks)
             args = backward_hooks.wrap_inputs(args)
+        forward_hooks = _global_hooks.merged(_global_hooks.forward_hooks, self._forward_hooks)
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
-            self._run_always_called_hooks(args, kwargs)
+            self._run_always_called_hooks(forward_hooks, args, kwargs)
             raise
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
+        for hook_id, hook in list(forward_hooks.items()):
+            if hook_id in self._forward_hooks_with_kwargs \
+                    or hook_id in _global_hooks.forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
@@ -99,14 +107,16 @@ class ModuleHooks:
             output = backward_hooks.wrap_outputs(output)
         return output
 
-    def _run_always_called_hooks(self, args, kwargs) -> None:
+    def _run_always_called_hooks(self, forward_hooks, args, kwargs) -> None:
         """After forward raised: run the ``always_call`` forward hooks (output None); their own
         errors are reported as warnings so that forward's error is the one raised."""
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id not in self._forward_hooks_always_called:
+        for hook_id, hook in list(forward_hooks.items()):
+            if hook_id not in self._forward_hooks_always_called \
+                    and hook_id not in _global_hooks.forward_hooks_always_called:
                 continue
             try:
-                if hook_id in self._forward_hooks_with_kwargs:
+                if hook_id in self._forward_hooks_with_kwargs \
+                        or hook_id in _global_hooks.forward_hooks_with_kwargs:
                     hook(self, args, kwargs, None)
                 else:
                     hook(self, args, None)

@@ -13,6 +13,12 @@ from collections import OrderedDict
 from ..._grads import zero_grads
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ._global_hooks import (  # noqa: F401 - PyTorch's nn.modules.module functions
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 from ._module_conversion import ModuleConversion
 from ._module_conversion import _parse_module_to as _parse_module_to
 from ._module_hooks import ModuleHooks
