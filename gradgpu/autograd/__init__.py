@@ -9,6 +9,7 @@ from ..backend import backend_of
 from . import engine as _engine
 from . import function as _function
 from . import functional
+from .batched_grad import batched_grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -154,8 +155,10 @@ def backward(tensors=None, grad_tensors=None, retain_graph=None, create_graph=Fa
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, materialize_grads=False):
-    """Gradients of ``outputs`` w.r.t. ``inputs`` (returned, not accumulated into ``.grad``)."""
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs`` (returned, not accumulated into ``.grad``).
+    ``is_grads_batched``: the first dimension of each grad_output is a batch (``batched_grad``:
+    one backward per row)."""
     outs = _tensor_list(outputs, "grad(outputs=)")
     ins = _tensor_list(inputs, "grad(inputs=)")
     if not ins:
@@ -165,6 +168,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads and not allow_unused:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads "
                          "is True")
+    if is_grads_batched:
+        return batched_grad(grad, outs, ins, grad_outputs, retain_graph, create_graph,
+                            allow_unused, materialize_grads)
     grads = _make_grads(outs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph
