@@ -170,3 +170,19 @@ def test_matches_pytorch_on_a_transformer_style_edit():
                                                             requires_grad=requires_grad))
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_retain_grad_follows_the_new_version_after_an_in_place_write(device):
+    # PyTorch moves retain_grad to the new history: .grad is d loss / d (the new values)
+    x = gradgpu.tensor([1.0, 2.0, 3.0], dtype=F64, device=device, requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(2)
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [4.0, 8.0, 12.0] and x.grad.tolist() == [8.0, 16.0, 24.0]
+    x.grad = None
+    y = x * 1
+    y.retain_grad()
+    y[0].mul_(2)  # through a view: the base's retain_grad moves to its CopySlices node
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [4.0, 4.0, 6.0] and x.grad.tolist() == [8.0, 4.0, 6.0]

@@ -271,6 +271,22 @@ def refresh_stale_view(view, where: str) -> None:
     _view_refresher(view)
 
 
+def retarget_retain_grad(t, old_node, old_nr) -> None:
+    """``t``'s history was replaced in place (``old_node`` output ``old_nr`` before): a
+    ``retain_grad`` moves to its new node, so ``.grad`` is that of the new version, as in
+    PyTorch (the old node would store the gradient of the overwritten values)."""
+    if not t._retains_grad or old_node is None or old_node is t._grad_fn:
+        return
+    retained = old_node._retained
+    if retained is not None:
+        ref = retained.get(old_nr)
+        if ref is not None and ref() is t:
+            del retained[old_nr]
+    t._retains_grad = False
+    if t._grad_fn is not None:
+        t.retain_grad()
+
+
 def _bump_dirty(args, dirty) -> None:
     """ctx.mark_dirty: the marked inputs were written in place by forward."""
     for a in args:
@@ -334,9 +350,11 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
         out_meta.append((data.shape, data.dtype))
         differentiable = data.dtype.kind == "f" and (nondiff is None or id(o) not in nondiff)
         returned_input = o._grad_fn is not None
+        replaced = None
         if dirty is not None and id(o) in dirty:
             returned_input = False  # written in place: the tensor itself takes this history
             o._history_gen += 1
+            replaced = (o._grad_fn, o._output_nr)
         elif not returned_input:
             for a in args:
                 if a is o:
@@ -355,6 +373,8 @@ def _connect(ctx, args, outs, Tensor) -> tuple:
             o._requires_grad = True
             o._grad_fn = ctx
             o._output_nr = i
+            if replaced is not None and o._retains_grad:
+                retarget_retain_grad(o, *replaced)
     ctx._output_meta = tuple(out_meta)
 
     to_save = ctx._to_save

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, set_view_refresher
+from ..autograd.function import Function, retarget_retain_grad, set_view_refresher
 from ..autograd.grad_mode import enable_grad
 from ._common import Tensor, xp_of
 from .shape.strided import AsStrided, _flat_storage, _last_position, _positions
@@ -121,8 +121,10 @@ def _continue_from_base(view: Tensor, geometry) -> None:
     if base._requires_grad:
         with enable_grad():
             fresh = AsStrided.apply(base, *geometry)
+        replaced = (view._grad_fn, view._output_nr)
         view._grad_fn, view._output_nr = fresh._grad_fn, fresh._output_nr
         view._requires_grad = True
+        retarget_retain_grad(view, *replaced)
     else:  # the base's history was dropped (a volatile write, the classic API)
         view._grad_fn = None
         view._requires_grad = False

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import _dtypes
+from ..autograd.function import retarget_retain_grad
 from ..autograd.grad_mode import _state
 from . import composite, shape
 from . import elementwise as ew
@@ -79,9 +80,11 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
         self._grad_fn = None
         self._requires_grad = False
     elif result._grad_fn is not None:
+        replaced = (self._grad_fn, self._output_nr)
         self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+        retarget_retain_grad(self, *replaced)
     else:
         return self
     self._history_gen += 1  # views taken before lead to the old history (autograd.function)
