@@ -47,7 +47,7 @@ from ..ops.batch_norm import batch_norm
 from ..ops.composite import bilinear
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.conv_nd import conv1d, conv3d
-from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import (
     alpha_dropout,
@@ -187,7 +187,8 @@ __all__ = [
     "group_norm", "instance_norm", "local_response_norm", "rms_norm",
     "hardshrink", "softshrink", "rrelu", "relu_", "elu_", "leaky_relu_", "hardtanh_",
     "threshold_", "selu_", "celu_", "rrelu_",
-    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold",
+    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "fold",
+    "unfold",
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
     "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",

@@ -1,17 +1,19 @@
-"""Transposed convolutions (conv_transpose1d, conv_transpose2d): the adjoint of conv2d's
-input map, written as conv2d's input gradient is: one matmul per group with the transposed
-weight gives the windows, and col2im scatters them into the output. Built from differentiable
-ops (matmul, Col2Im, whose backward is Im2Col), so higher-order gradients work and every
-backend runs it through conv2d's kernels.
+"""Transposed convolutions (conv_transpose1d/2d/3d): the adjoint of conv2d's input map,
+written as conv2d's input gradient is: one matmul per group with the transposed weight gives
+the windows, and col2im scatters them into the output. The 3-D one runs the 2-D one over the
+depth slices and places each depth tap's result along the depth. Built from differentiable ops
+(matmul, Col2Im, whose backward is Im2Col), so higher-order gradients work and every backend
+runs it through conv2d's kernels.
 """
 
 from __future__ import annotations
 
+from ._common import Tensor, xp_of
 from .conv import Col2Im
 from .conv_args import conv_transpose_setup
 from .layers import pad
 from .linalg import matmul
-from .shape import reshape, squeeze, unsqueeze
+from .shape import permute, reshape, squeeze, stack, unsqueeze
 
 
 def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation, groups,
@@ -69,4 +71,45 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                             (0,) + padding, (0,) + output_padding, (1,) + dilation, groups,
                             (1,) + sizes)
     out = squeeze(out, 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups: int = 1, dilation=1):
+    """Transposed 3-D convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out / groups, kd, kh, kw):
+    y[n, o, t * sd + a * dd - pd, i * sh + p * dh - ph, j * sw + q * dw - pw] +=
+    W[c, o, a, p, q] x[n, c, t, i, j]; conv3d's gradient with respect to its input."""
+    x, unbatched, stride, padding, output_padding, dilation, sizes = conv_transpose_setup(
+        "conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups,
+        dilation, 3)
+    n, cin, depth, h, w = x.shape
+    _, cog, kd, kh, kw = weight.shape
+    d_out, h_out, w_out = sizes
+    # every depth slice through the 2-D transposed convolution once, the kd depth taps stacked
+    # as output channels: channel (group, tap, o) of the result is tap a of output channel o
+    w2 = reshape(permute(weight, 0, 2, 1, 3, 4), (cin, kd * cog, kh, kw))
+    planes = reshape(permute(x, 0, 2, 1, 3, 4), (n * depth, cin, h, w))
+    taps = _conv_transpose2d(planes, w2, None, stride[1:], padding[1:], output_padding[1:],
+                             dilation[1:], groups, (h_out, w_out))
+    taps = reshape(taps, (n, depth, groups, kd, cog, h_out, w_out))
+    # tap a of input slice t lands at depth t * sd + a * dd of the unpadded output
+    span = (depth - 1) * stride[0] + 1
+    full = span + dilation[0] * (kd - 1)
+    out = None
+    for a in range(kd):
+        tap = permute(reshape(taps[:, :, :, a], (n, depth, groups * cog, h_out, w_out)),
+                      0, 2, 1, 3, 4)
+        if stride[0] > 1:  # stride - 1 zero slices after each slice
+            zeros = Tensor._make(xp_of(tap).zeros(tap.shape, dtype=tap._data.dtype))
+            spread = stack([tap] + [zeros] * (stride[0] - 1), 3)
+            tap = reshape(spread, (n, groups * cog, depth * stride[0], h_out, w_out))[:, :, :span]
+        start = a * dilation[0]
+        tap = pad(tap, (0, 0, 0, 0, start, full - span - start))
+        out = tap if out is None else out + tap
+    out = out[:, :, padding[0]:padding[0] + d_out]  # crop the depth padding
+    if out.shape[2] < d_out:  # output_padding past the last window: zeros
+        out = pad(out, (0, 0, 0, 0, 0, d_out - out.shape[2]))
+    if bias is not None:
+        out = out + reshape(bias, (1, groups * cog, 1, 1, 1))
     return squeeze(out, 0) if unbatched else out

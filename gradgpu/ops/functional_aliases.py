@@ -23,7 +23,7 @@ from .activation_composed import (
     threshold_,
 )
 from .conv_nd import conv1d, conv3d
-from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .distance import cosine_similarity, pairwise_distance
 from .dropout import alpha_dropout, dropout
 from .layers import layer_norm
@@ -43,8 +43,9 @@ TENSOR_METHODS = {"hardshrink": hardshrink, "prelu": prelu}
 FUNCTIONS = {
     fn.__name__: fn for fn in (
         celu, celu_, relu_, rrelu, rrelu_, selu, selu_, threshold, threshold_, conv1d, conv3d,
-        conv_transpose1d, conv_transpose2d, cosine_similarity, pairwise_distance, alpha_dropout,
-        dropout, layer_norm, group_norm, rms_norm, adaptive_avg_pool1d, adaptive_max_pool1d,
+        conv_transpose1d, conv_transpose2d, conv_transpose3d, cosine_similarity,
+        pairwise_distance, alpha_dropout, dropout, layer_norm, group_norm, rms_norm,
+        adaptive_avg_pool1d, adaptive_max_pool1d,
         avg_pool1d, max_pool1d, max_pool1d_with_indices, max_pool3d, channel_shuffle,
         native_channel_shuffle, pixel_shuffle, pixel_unshuffle,
     )

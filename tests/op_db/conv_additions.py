@@ -1,4 +1,4 @@
-"""Registry entries: conv1d, conv3d, conv_transpose1d, conv_transpose2d, unfold, fold. The
+"""Registry entries: conv1d, conv3d, conv_transpose1d/2d/3d, unfold, fold. The
 references are direct loops written independently of the implementations (windows gathered per
 output position for the convolutions and unfold; a scatter per input position for the
 transposed convolutions and fold), on tiny inputs: gradgradcheck costs a forward + backward per
@@ -157,6 +157,15 @@ OPS = [
                {"stride": 2, "padding": 1}, desc="transposed_input"),
         Sample((randn(rng, 2, 2, 3), randn(rng, 2, 2, 1, 2)), {"padding": (0, 1)},
                desc="unbatched"),
+    ]),
+    OpInfo("conv_transpose3d", F.conv_transpose3d, _conv_transpose_ref, lambda rng: [
+        Sample((randn(rng, 1, 2, 2, 2, 1), randn(rng, 2, 2, 2, 1, 2), randn(rng, 2)),
+               desc="basic_bias"),
+        Sample((randn(rng, 1, 4, 2, 1, 2), randn(rng, 4, 1, 2, 2, 1), randn(rng, 2)),
+               {"stride": (2, 1, 2), "padding": (1, 0, 0), "output_padding": (1, 0, 1),
+                "groups": 2, "dilation": (1, 2, 1)}, desc="stride_pad_outpad_groups_dilation"),
+        Sample((randn(rng, 2, 2, 2, 2).transpose(0, 3, 2, 1), randn(rng, 2, 1, 2, 2, 2)),
+               {"stride": 2, "padding": 1}, desc="unbatched_transposed"),
     ]),
     OpInfo("nn.functional.unfold", F.unfold, _unfold_ref, lambda rng: [
         Sample((randn(rng, 2, 2, 3, 4), 2), desc="k2"),

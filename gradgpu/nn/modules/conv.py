@@ -1,6 +1,6 @@
 """Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` (cross-correlation) and
-``ConvTranspose1d``, ``ConvTranspose2d`` (their input-gradient maps), with PyTorch's parameter
-shapes, default init and repr."""
+``ConvTranspose1d``, ``ConvTranspose2d``, ``ConvTranspose3d`` (their input-gradient maps), with
+PyTorch's parameter shapes, default init and repr."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_STRINGS = ("same", "valid")
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -224,4 +225,17 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution (conv3d's input gradient) with W (in_channels,
+    out_channels / groups, kd, kh, kw); input (N, C_in, D, H, W) or (C_in, D, H, W);
+    ``output_size`` in forward picks the output size among the ones the stride allows."""
+
+    _nsp = 3
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                   output_padding, self.groups, self.dilation)
