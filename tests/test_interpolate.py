@@ -236,6 +236,9 @@ GRADCHECK = [
     ((1, 1, 2, 2, 3), dict(scale_factor=(1.5, 2, 0.7), mode="trilinear")),
     ((1, 1, 2, 3), dict(scale_factor=1.5, mode="nearest")),
     ((1, 1, 2, 2, 3), dict(size=(3, 1, 5), mode="nearest-exact")),
+    ((1, 2, 3, 4), dict(size=(5, 3), mode="bicubic")),
+    ((1, 1, 4, 3), dict(scale_factor=(0.7, 1.5), mode="bicubic", align_corners=True)),
+    ((1, 2, 5, 4), dict(size=(2, 3), mode="area")),
 ]
 
 
@@ -259,8 +262,9 @@ def test_gradcheck_and_gradgradcheck(device, shape, kw):
     (dict(size=2, recompute_scale_factor=True), ValueError, "not meaningful with an explicit"),
     (dict(size=2, antialias=True), ValueError, "Anti-alias option is restricted"),
     (dict(size=2, mode="bilinear", antialias=True), NotImplementedError, "antialias=True"),
-    (dict(size=2, mode="bicubic"), NotImplementedError, "'bicubic' is not supported"),
-    (dict(size=2, mode="area"), NotImplementedError, "'area' is not supported"),
+    (dict(size=2, mode="lanczos"), NotImplementedError, "'lanczos' is not supported"),
+    (dict(size=2, mode="area", align_corners=False), ValueError,
+     "align_corners option can only be set"),
     (dict(size=2, mode="linear"), NotImplementedError,
      "Got 4D input, but linear mode needs 3D input"),
     (dict(size=2, mode="trilinear"), NotImplementedError,
@@ -284,6 +288,44 @@ def test_dimension_errors():
         F.interpolate(gradgpu.zeros(1, 1, 4), scale_factor=-1.0)
     with pytest.raises(TypeError, match="must be Tensor"):
         F.interpolate([1.0, 2.0], size=2)
+
+
+BICUBIC_AND_AREA = [
+    ((2, 3, 5, 7), dict(size=(8, 11), mode="bicubic")),
+    ((2, 3, 5, 7), dict(size=(3, 4), mode="bicubic")),
+    ((1, 2, 5, 7), dict(scale_factor=(0.6, 2.5), mode="bicubic")),
+    ((1, 2, 5, 7), dict(size=(9, 13), mode="bicubic", align_corners=True)),
+    ((1, 1, 3, 3), dict(size=(1, 1), mode="bicubic")),
+    ((1, 2, 7), dict(size=3, mode="area")),
+    ((1, 2, 5, 7), dict(size=(3, 4), mode="area")),
+    ((1, 1, 4, 5, 6), dict(scale_factor=0.5, mode="area")),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, kw", BICUBIC_AND_AREA, ids=_ids(BICUBIC_AND_AREA))
+def test_bicubic_and_area_match_pytorch(shape, kw, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    g = np.cos(np.arange(np.prod(shape) * 4)).astype(dtype)
+
+    def run(lib):
+        t = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.interpolate(t, **kw)
+        y.backward(lib.tensor(g[:y.numel()].reshape(tuple(y.shape))))
+        return y.detach().numpy(), t.grad.numpy()
+
+    tol = dict(rtol=1e-12, atol=1e-13) if dtype == "float64" else dict(rtol=2e-6, atol=3e-6)
+    for got, want in zip(run(gradgpu), run(torch)):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, **tol)
+
+
+def test_bicubic_needs_4d_float_input():
+    with pytest.raises(NotImplementedError, match=r"\(got 3D\) for the modes: .*\(got bicubic\)"):
+        F.interpolate(gradgpu.zeros(1, 1, 4), size=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="compute_indices_weights_cubic"):
+        F.interpolate(gradgpu.zeros(1, 1, 4, 4, dtype=gradgpu.uint8), size=2, mode="bicubic")
 
 
 def test_recompute_scale_factor_changes_the_source_positions():

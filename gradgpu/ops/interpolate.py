@@ -1,17 +1,20 @@
 """interpolate (upsample / downsample) over the spatial dims of (N, C, d1, ..., dK) inputs,
-K = 1, 2, 3: modes 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'.
+K = 1, 2, 3: modes 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'area'
+(adaptive average pooling, as PyTorch's), and 'bicubic' (K = 2).
 
 Composed of existing differentiable ops, one spatial dim at a time:
 
     nearest:  y = index_select(x, d, src)                          (src: int64 positions)
     linear:   y = index_select(x, d, i0) * w0 + index_select(x, d, i1) * w1
+    bicubic:  y = sum_k index_select(x, d, i_k) * w_k, k = 0..3    (width first, as PyTorch)
 
 so every backend and every order of gradient comes with the parts (the backward of
 index_select is an index_add of the gradient at the source positions, PyTorch's
 upsample_*_backward). Source positions and weights are computed on the host exactly as
 PyTorch's kernels do (``area_pixel_compute_source_index``, ``nearest_idx``,
-``nearest_exact_idx``, ``guard_index_and_lambda``), in PyTorch's precision: float32 for the
-nearest modes, the op-math type (float64 for double inputs, float32 otherwise) for linear.
+``nearest_exact_idx``, ``guard_index_and_lambda``, the cubic convolution with A = -0.75 and
+clamped taps), in PyTorch's precision: float32 for the nearest modes, the op-math type (float64
+for double inputs, float32 otherwise) for linear and cubic.
 """
 
 from __future__ import annotations
@@ -100,6 +103,37 @@ def _linear_weights(in_size: int, out_size: int, scale, align_corners: bool, opm
     return _frozen(i0, i1, lam0, lam1)
 
 
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution parameter
+
+
+@functools.lru_cache(maxsize=256)
+def _cubic_weights(in_size: int, out_size: int, scale, align_corners: bool, opmath):
+    """PyTorch's bicubic taps: source position ``real`` (not clamped at 0 for cubic), taps at
+    floor(real) - 1 .. floor(real) + 2 clamped into the input, and the cubic convolution
+    weights of t = real - floor(real), in ``opmath``: (4 index arrays, 4 weight arrays)."""
+    if align_corners:
+        s = opmath(in_size - 1) / opmath(out_size - 1) if out_size > 1 else opmath(0)
+    else:
+        s = _compute_scale(scale, in_size, out_size, opmath)
+    dst = np.arange(out_size).astype(opmath)
+    real = s * dst if align_corners else s * (dst + opmath(0.5)) - opmath(0.5)
+    base = np.floor(real)
+    t = (real - base).astype(opmath)
+    a = opmath(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + opmath(2)) * x - (a + opmath(3))) * x * x + opmath(1)
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - opmath(5) * a) * x + opmath(8) * a) * x - opmath(4) * a
+
+    one, two = opmath(1), opmath(2)
+    weights = [far(t + one), near(t), near(one - t), far(two - t)]
+    first = base.astype(np.int64) - 1
+    taps = [np.clip(first + k, 0, in_size - 1) for k in range(4)]
+    return _frozen(*taps, *(w.astype(opmath) for w in weights))
+
+
 def _index_tensor(xp, idx):
     return Tensor._make(xp.asarray(idx, dtype=np.int64))
 
@@ -179,16 +213,16 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
 
-    if mode in ("nearest", "nearest-exact") and 1 <= k <= 3:
+    if mode in ("nearest", "nearest-exact", "area") and 1 <= k <= 3:
         pass
     elif mode in _LINEAR_DIMS and 1 <= k <= 3:
         want = _LINEAR_DIMS[mode]
         if want != k:
             raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {want + 2}D input")
-    elif mode in ("bicubic", "area", "lanczos") and 1 <= k <= 3:
-        raise NotImplementedError(f"interpolate(): mode '{mode}' is not supported by gradgpu "
-                                  "(supported: nearest, nearest-exact, linear, bilinear, "
-                                  "trilinear)")
+    elif mode == "bicubic" and k == 2:
+        pass
+    elif mode == "lanczos" and 1 <= k <= 3:
+        raise NotImplementedError("interpolate(): mode 'lanczos' is not supported by gradgpu")
     else:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for the "
@@ -207,12 +241,20 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
     if scales is None:
         scales = [None] * k
 
+    if mode == "area":  # PyTorch's area mode is adaptive average pooling
+        from . import conv, pooling
+
+        pool = {1: pooling.adaptive_avg_pool1d, 2: conv.adaptive_avg_pool2d,
+                3: pooling.adaptive_avg_pool3d}[k]
+        return pool(input, tuple(out_sizes) if k > 1 else out_sizes[0])
     kind = input._data.dtype.kind
     linear = mode in _LINEAR_DIMS
-    if kind != "f" and (linear or input.dtype.name != "uint8"):
-        fn = "linear" if linear else "nearest"
+    if kind != "f" and (linear or mode == "bicubic" or input.dtype.name != "uint8"):
+        fn = "linear" if linear else "cubic" if mode == "bicubic" else "nearest"
         raise NotImplementedError(f'"compute_indices_weights_{fn}" not implemented for '
                                   f"'{_dtype_name(input)}'")
+    if mode == "bicubic":
+        return _bicubic(input, in_sizes, out_sizes, scales, bool(align_corners))
 
     xp = xp_of(input)
     opmath = np.float64 if input._data.dtype == np.float64 else np.float32
@@ -236,4 +278,23 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
              + x1 * _weight_tensor(xp, w1, dt, trailing))
     if y is input:  # no size changed: a copy, as PyTorch returns
         y = IndexSelect.apply(input, 2, _index_tensor(xp, np.arange(in_sizes[0])))
+    return y
+
+
+def _bicubic(input, in_sizes, out_sizes, scales, align_corners: bool):
+    """4-tap cubic convolution along the width, then along the height (PyTorch's order)."""
+    xp = xp_of(input)
+    dt = input._data.dtype
+    opmath = np.float64 if dt == np.float64 else np.float32
+    y = input
+    for d in (3, 2):
+        j = d - 2
+        taps = _cubic_weights(in_sizes[j], out_sizes[j], scales[j], align_corners, opmath)
+        trailing = 3 - d
+        out = None
+        for idx, w in zip(taps[:4], taps[4:]):
+            term = IndexSelect.apply(y, d, _index_tensor(xp, idx)) * _weight_tensor(
+                xp, w, dt, trailing)
+            out = term if out is None else out + term
+        y = out
     return y
