@@ -70,6 +70,10 @@ from ._random import (  # noqa: E402
     seed,
     set_rng_state,
 )
+from .autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+)
 from .autograd.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,

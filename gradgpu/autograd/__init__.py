@@ -6,9 +6,15 @@ import warnings
 
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from ..backend import backend_of
+from . import anomaly_mode, functional
 from . import engine as _engine
 from . import function as _function
-from . import functional
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .batched_grad import batched_grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
@@ -26,6 +32,8 @@ __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "Variable",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional",
+    "anomaly_mode", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
 ]
 
 

@@ -21,6 +21,8 @@ import numpy as np
 from .. import tensor as _tensor_module  # Tensor is read at call time: no import cycle
 from .._dtypes import from_numpy_dtype
 from ..backend import backend_of
+from . import anomaly_mode
+from .anomaly_mode import state as _anomaly
 from .function import _FREED_MESSAGE, AccumulateGrad
 from .grad_mode import _state
 
@@ -171,7 +173,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if g is None:
                         grads = _materialize(node, grads, Tensor)
                         break
-            in_grads = _validate(node, node.apply(*grads), Tensor)
+            if _anomaly.enabled:
+                in_grads = _backward_reporting_anomalies(node, grads, Tensor)
+            else:
+                in_grads = _validate(node, node.apply(*grads), Tensor)
             del grads
             if not retain_graph:
                 node._release()
@@ -194,6 +199,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
     finally:
         _state.enabled = prev_enabled
     return results
+
+
+def _backward_reporting_anomalies(node, grads, Tensor):
+    """``node``'s backward in anomaly mode: a failure or a NaN gradient is reported with the
+    forward call that recorded the node (``anomaly_mode``)."""
+    try:
+        in_grads = _validate(node, node.apply(*grads), Tensor)
+    except Exception:
+        anomaly_mode.warn_forward_trace(node)
+        raise
+    anomaly_mode.check_nan(node, in_grads)
+    return in_grads
 
 
 def _add_to_buffer(buffers, node, nr, g, create_graph, Tensor):

@@ -16,6 +16,8 @@ import weakref
 import numpy as np
 
 from . import grad_mode
+from .anomaly_mode import record_forward_trace
+from .anomaly_mode import state as _anomaly
 from .grad_mode import _state
 
 _ndarray = np.ndarray
@@ -239,6 +241,8 @@ class Function(metaclass=_FunctionMeta):
                     o._volatile = True
         elif needs_grad and enabled:
             outs = _connect(ctx, args, outs, Tensor)
+            if _anomaly.enabled:
+                record_forward_trace(ctx)
         return outs[0] if single else outs
 
 
