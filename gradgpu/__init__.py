@@ -35,7 +35,7 @@ _tensor_methods.install()
 
 from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from . import backends, cuda  # noqa: E402  - public torch.backends / torch.cuda counterparts
+from . import backends, cuda, testing  # noqa: E402  - torch.backends, torch.cuda, torch.testing
 from ._factories import (  # noqa: E402
     as_tensor,
     empty,
