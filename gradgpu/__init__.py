@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import _dtypes
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     dtype,
     finfo,

@@ -65,8 +65,34 @@ class device:
     def __reduce__(self):
         return (device, (str(self),))
 
+    def __enter__(self):
+        """``with gradgpu.device('cuda'):`` makes it the default device of the block."""
+        _CONTEXT_DEFAULTS.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _CONTEXT_DEFAULTS.pop()
+
 
 _CACHE: dict = {}
+_SET_DEFAULT: list = [None]  # set_default_device's choice (None: the CPU, no choice made)
+_CONTEXT_DEFAULTS: list = []  # the devices of the enclosing ``with device(...)`` blocks
+
+
+def set_default_device(dev) -> None:
+    """The device tensor factories use when given none (``None``: the CPU again)."""
+    _SET_DEFAULT[0] = None if dev is None else device(dev)
+
+
+def current_default_device():
+    """The default device factories use, or None when none was chosen (the CPU)."""
+    return _CONTEXT_DEFAULTS[-1] if _CONTEXT_DEFAULTS else _SET_DEFAULT[0]
+
+
+def get_default_device() -> device:
+    """The device tensor factories use when given none (the CPU unless chosen)."""
+    chosen = current_default_device()
+    return device("cpu") if chosen is None else chosen
 
 
 def cuda_index(spec, what: str) -> int | None:

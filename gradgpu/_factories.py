@@ -12,6 +12,7 @@ from collections.abc import Sequence as _Sequence
 import numpy as np
 
 from . import _dtypes
+from ._device import current_default_device
 from ._device import device as _device
 from .backend import backend_of, get_backend, is_array
 from .tensor import Tensor
@@ -20,10 +21,13 @@ _CPU = _device("cpu")
 
 
 def _resolve_device(device):
-    """The device a factory creates on: CPU by default; 'cuda' means the current CUDA device,
-    so tensors (and the default generator drawn from) always name an index, as PyTorch's do."""
+    """The device a factory creates on: the default device (``set_default_device``, the CPU
+    unless chosen) when None; 'cuda' means the current CUDA device, so tensors (and the default
+    generator drawn from) always name an index, as PyTorch's do."""
     if device is None:
-        return _CPU
+        device = current_default_device()
+        if device is None:
+            return _CPU
     dev = _device(device)
     if dev.type == "cuda" and dev.index is None:
         dev = get_backend(dev).device
@@ -162,6 +166,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     arr, inferred = _host_array_from_data(data, dtype)
     dt = inferred if dtype is None else _dtypes.as_dtype(dtype)
     if device is None:
+        device = current_default_device()  # None: the data's own device
+    if device is None:
         be = backend_of(arr)
     else:
         be = get_backend(_device(device))
@@ -178,6 +184,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     CUDA tensors) and DLPack producers (PyTorch tensors, JAX arrays); copies anything else (lists,
     scalars), and copies when ``dtype`` or ``device`` differ from the data's.
     """
+    if device is None:
+        device = current_default_device()  # None: the data's own device
     if isinstance(data, Tensor):
         out = data
         if dtype is not None or device is not None:
