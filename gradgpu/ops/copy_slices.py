@@ -26,7 +26,7 @@ import numpy as np
 from ..autograd.function import Function, retarget_retain_grad, set_view_refresher
 from ..autograd.grad_mode import enable_grad
 from ._common import Tensor, xp_of
-from .shape.strided import AsStrided, _flat_storage, _last_position, _positions
+from .shape.strided import AsStrided, _flat_storage, _positions, scatter_to_storage
 
 
 def _geometry(arr, base_arr) -> tuple:
@@ -49,18 +49,16 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from .indexing.gather_scatter import IndexAdd, IndexSelect
+        from .indexing.gather_scatter import IndexSelect
         from .shape.views import reshape
 
         xp = xp_of(g)
-        shape, stride, offset = ctx.base_geometry
-        v_shape, v_stride, v_offset = ctx.view_geometry
-        n = 1 + max(_last_position(shape, stride, offset),
-                    _last_position(v_shape, v_stride, v_offset))
-        base_pos = Tensor._make(_positions(xp, shape, stride, offset).reshape(-1))
-        view_pos = _positions(xp, v_shape, v_stride, v_offset).reshape(-1)
-        zeros = Tensor._make(xp.zeros((n,), dtype=g._data.dtype))
-        storage = IndexAdd.apply(zeros, 0, base_pos, reshape(g, -1), 1)
+        shape = ctx.base_geometry[0]
+        v_shape = ctx.view_geometry[0]
+        storage = scatter_to_storage(g, ctx.base_geometry, ctx.view_geometry)
+        n = storage._data.shape[0]
+        base_pos = Tensor._make(_positions(xp, *ctx.base_geometry).reshape(-1))
+        view_pos = _positions(xp, *ctx.view_geometry).reshape(-1)
         grad_new = None
         if ctx.needs_input_grad[1]:
             grad_new = reshape(IndexSelect.apply(storage, 0, Tensor._make(view_pos)), v_shape)

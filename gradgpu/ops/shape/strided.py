@@ -72,6 +72,19 @@ def _may_overlap(size, stride) -> bool:
     return False
 
 
+def scatter_to_storage(g, geometry, other_geometry):
+    """``g`` (laid out by ``geometry``: shape, strides, offset in elements) scatter-added into
+    a zero storage long enough for both geometries, with index_add so create_graph works."""
+    from ..indexing.gather_scatter import IndexAdd
+    from .views import reshape
+
+    xp = xp_of(g)
+    n = 1 + max(_last_position(*geometry), _last_position(*other_geometry))
+    positions = Tensor._make(_positions(xp, *geometry).reshape(-1))
+    zeros = Tensor._make(xp.zeros((n,), dtype=g._data.dtype))
+    return IndexAdd.apply(zeros, 0, positions, reshape(g, -1), 1)
+
+
 class AsStrided(Function):
     """y[i] = storage[offset + sum_k i_k * stride_k] (a view);
     dx = (g scatter-added into zeros at y's storage positions, divided by how often x itself
@@ -90,17 +103,14 @@ class AsStrided(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..indexing.gather_scatter import IndexAdd, IndexSelect
+        from ..indexing.gather_scatter import IndexSelect
         from .views import reshape
 
         in_shape, in_stride, in_offset, size, stride, offset = ctx.geometry
         xp = xp_of(g)
-        n = 1 + max(_last_position(in_shape, in_stride, in_offset),
-                    _last_position(size, stride, offset))
-        out_pos = Tensor._make(_positions(xp, size, stride, offset).reshape(-1))
+        storage = scatter_to_storage(g, (size, stride, offset), (in_shape, in_stride, in_offset))
+        n = storage._data.shape[0]
         in_pos = _positions(xp, in_shape, in_stride, in_offset).reshape(-1)
-        zeros = Tensor._make(xp.zeros((n,), dtype=g._data.dtype))
-        storage = IndexAdd.apply(zeros, 0, out_pos, reshape(g, -1), 1)
         if _may_overlap(in_shape, in_stride):
             count = xp.maximum(xp.bincount(in_pos, minlength=n), 1)
             storage = storage / Tensor._make(count.astype(g._data.dtype))
