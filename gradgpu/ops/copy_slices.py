@@ -21,12 +21,12 @@ array at the base's positions and reads it back at the view's, with differentiab
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd.function import Function, retarget_retain_grad, set_view_refresher
 from ..autograd.grad_mode import enable_grad
 from ._common import Tensor, xp_of
+from .elementwise import where
 from .shape.strided import AsStrided, _flat_storage, _positions, scatter_to_storage
+from .shape.views import reshape
 
 
 def _geometry(arr, base_arr) -> tuple:
@@ -43,14 +43,13 @@ class CopySlices(Function):
     @staticmethod
     def forward(ctx, base, new, view_geometry, base_geometry):
         ctx.view_geometry, ctx.base_geometry = view_geometry, base_geometry
-        ctx.new_dtype = new._data.dtype
+        ctx.new_dtype = new.dtype
         ctx.mark_dirty(base)
         return base
 
     @staticmethod
     def backward(ctx, g):
-        from .indexing.gather_scatter import IndexSelect
-        from .shape.views import reshape
+        from .indexing.gather_scatter import IndexSelect  # (indexing imports the in-place ops)
 
         xp = xp_of(g)
         shape = ctx.base_geometry[0]
@@ -62,12 +61,10 @@ class CopySlices(Function):
         grad_new = None
         if ctx.needs_input_grad[1]:
             grad_new = reshape(IndexSelect.apply(storage, 0, Tensor._make(view_pos)), v_shape)
-            if grad_new._data.dtype != ctx.new_dtype:
-                grad_new = grad_new.to(_dtype_of(ctx.new_dtype))
+            if grad_new.dtype != ctx.new_dtype:  # (a float64 result written into float32)
+                grad_new = grad_new.to(ctx.new_dtype)
         grad_base = None
         if ctx.needs_input_grad[0]:
-            from .elementwise import where
-
             region = xp.zeros((n,), dtype=bool)
             region[view_pos] = True
             cleared = where(Tensor._make(region), Tensor._make(xp.zeros((), g._data.dtype)),
@@ -78,12 +75,6 @@ class CopySlices(Function):
 
 # the node is named as PyTorch names it (not "CopySlicesBackward")
 CopySlices._backward_cls.__name__ = CopySlices._backward_cls.__qualname__ = "CopySlices"
-
-
-def _dtype_of(np_dtype):
-    from .. import _dtypes
-
-    return _dtypes.from_numpy_dtype(np.dtype(np_dtype))
 
 
 def rebase_view(view: Tensor, result: Tensor, op: str) -> None:
