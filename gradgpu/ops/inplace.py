@@ -8,8 +8,6 @@ view, its base takes a CopySlices history instead (``copy_slices.py``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import _dtypes
@@ -19,6 +17,7 @@ from . import composite, shape
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_output_device, to_common_device, xp_of
 from .copy_slices import rebase_view
+from .fill_values import checked_value, wrapped_int
 
 
 def _check_writable(self: Tensor, op: str) -> None:
@@ -115,7 +114,7 @@ def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
             raise RuntimeError(f"{op}: result type {rt.name} can't be cast to the desired "
                                f"output type {st.name}")
         if type(other) is int and kind in "iu":  # NumPy refuses out-of-range Python ints
-            other = _wrapped(other, self._data.dtype)
+            other = wrapped_int(other, self._data.dtype)
     operand = other._data if isinstance(other, Tensor) else other
     operand = to_common_device(self._data, operand)[1]
     be = backend_of(self._data)
@@ -126,54 +125,6 @@ def _write_with_ufunc(self: Tensor, other, ufunc: str, op: str) -> Tensor:
         raise _shape_error(op, self, other) from None
     self._version_counter[0] += 1
     return self
-
-
-def _wrapped(value: int, dtype) -> int:
-    """``value`` wrapped into an integer dtype's range, as PyTorch's arithmetic with a number
-    wraps (uint8 add_(-3) subtracts 3 modulo 256)."""
-    info = np.iinfo(dtype)
-    if info.min <= value <= info.max:
-        return value
-    return (value - info.min) % (int(info.max) - int(info.min) + 1) + int(info.min)
-
-
-_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32, np.float64)}
-
-
-def checked_value(value, dtype, op: str):
-    """A number converted to the NumPy ``dtype`` the way PyTorch converts a fill value
-    (fill_, masked_fill): a value the dtype cannot hold raises instead of wrapping (uint8 300,
-    NaN or inf into an integer, 1e6 into float16); an unsigned dtype takes negatives down to
-    -max in two's complement (uint8 fill_(-1) is 255); any number fits bool."""
-    if isinstance(value, (bool, np.bool_)) or dtype.kind == "b":
-        return bool(value)
-    if isinstance(value, (complex, np.complexfloating)):
-        if value.imag != 0:
-            raise _overflow(value, dtype)
-        value = value.real
-    if dtype.kind == "f":
-        try:
-            v = float(value)
-        except OverflowError:  # an int beyond float64
-            raise _overflow(value, dtype) from None
-        if abs(v) > _FLOAT_MAX[dtype] and math.isfinite(v):
-            raise _overflow(value, dtype)
-        return v
-    info = np.iinfo(dtype)
-    if isinstance(value, (float, np.floating)):
-        if not (math.isfinite(value) and info.min <= value <= info.max):
-            raise _overflow(value, dtype)
-        return int(value)  # truncated toward zero, as C's cast
-    v = int(value)
-    if not (-int(info.max) if info.min == 0 else int(info.min)) <= v <= info.max:
-        raise _overflow(value, dtype)
-    return _wrapped(v, dtype)
-
-
-def _overflow(value, dtype) -> RuntimeError:
-    name = _dtypes.from_numpy_dtype(dtype).name
-    return RuntimeError(f"value cannot be converted to type {name} without overflow "
-                        f"(got {value!r})")
 
 
 def _broadcasts_into(src: tuple, dst: tuple) -> bool:

@@ -15,7 +15,8 @@ from ..autograd.grad_mode import _state
 from . import elementwise as ew
 from . import shape
 from ._common import Tensor, xp_of
-from .inplace import _check_writable, _original, checked_value, commit
+from .fill_values import checked_value
+from .inplace import _check_writable, _original, commit
 from .linalg_triangular import solve_triangular
 from .shape.strided import empty_strided
 

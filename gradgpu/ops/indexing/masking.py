@@ -8,7 +8,7 @@ import numpy as np
 from ... import _dtypes
 from .. import elementwise as ew
 from .._common import Tensor, index_bounds, same_device, xp_of
-from ..inplace import checked_value
+from ..fill_values import checked_value
 from ..shape import expand, reshape
 from .keys import _Index
 from .subscript import Index
