@@ -69,8 +69,9 @@ class CudaReductions:
         n = _count(x.shape, axes)
         wide = x.dtype == np.float16
         s = _float_sum(x, axes, keepdims, wide)
-        # 0 / 0 is NaN for an empty slice, as NumPy's mean
-        mean = s / self.xp.asarray(n, dtype=s.dtype)
+        # 0 / 0 is NaN for an empty slice, as NumPy's mean; the count goes as a kernel scalar
+        # of s's dtype (an array made from it would be a host-to-device copy per mean)
+        mean = s / s.dtype.type(n)
         return mean.astype(x.dtype, copy=False)
 
     def reduce_prod(self, x, axes, keepdims: bool, dtype=None):
