@@ -148,6 +148,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             if isinstance(node, AccumulateGrad):
                 g = _leaf_hooks(node.variable, grads[0])
                 grads = None  # drop the buffer's reference: _store_grad counts references
+                if node._node_pre_hooks:
+                    (g,) = _call_node_pre_hooks(node, (g,))
                 if captures is None:
                     _store_grad(node.variable, g, create_graph, Tensor)
                     if node.variable._post_accumulate_hooks:
@@ -155,6 +157,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 elif (node, 0) in captures:
                     for i in captures[(node, 0)]:
                         results[i] = g
+                if node._node_hooks:
+                    _call_node_hooks(node, (), (g,), Tensor)
                 continue
             if node._pre_hooks or node._retained:
                 grads = _run_output_hooks(node, grads, create_graph, Tensor)
@@ -173,10 +177,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if g is None:
                         grads = _materialize(node, grads, Tensor)
                         break
+            if node._node_pre_hooks:
+                grads = _call_node_pre_hooks(node, tuple(grads))
             if _anomaly.enabled:
                 in_grads = _backward_reporting_anomalies(node, grads, Tensor)
             else:
                 in_grads = _validate(node, node.apply(*grads), Tensor)
+            if node._node_hooks:
+                in_grads = _call_node_hooks(node, in_grads, tuple(grads), Tensor)
             del grads
             if not retain_graph:
                 node._release()
@@ -317,6 +325,37 @@ def _run_output_hooks(node, grads, create_graph, Tensor):
             if t is not None:
                 _store_grad(t, g, create_graph, Tensor)
     return grads
+
+
+def _call_node_pre_hooks(node, grad_outputs: tuple) -> tuple:
+    """``node.register_prehook`` hooks: each may return new grad_outputs."""
+    for hook in list(node._node_pre_hooks.values()):
+        new = hook(grad_outputs)
+        if new is not None:
+            grad_outputs = _hook_result(hook, new, len(grad_outputs))
+    return grad_outputs
+
+
+def _call_node_hooks(node, grad_inputs, grad_outputs: tuple, Tensor):
+    """``node.register_hook`` hooks: each may return new grad_inputs (validated as the node's
+    own results are)."""
+    grad_inputs = tuple(grad_inputs)
+    for hook in list(node._node_hooks.values()):
+        new = hook(grad_inputs, grad_outputs)
+        if new is not None:
+            grad_inputs = _hook_result(hook, new, len(grad_inputs))
+            if grad_inputs:
+                grad_inputs = tuple(_validate(node, grad_inputs, Tensor))
+    return grad_inputs
+
+
+def _hook_result(hook, new, expected: int) -> tuple:
+    new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    if len(new) != expected:
+        name = getattr(hook, "__name__", repr(hook))
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(new)}, but expected {expected})")
+    return new
 
 
 def run_post_accumulate_hooks(leaf) -> None:

@@ -15,6 +15,7 @@ import weakref
 
 import numpy as np
 
+from .._hook_handles import _HookDict, _RemovableHandle
 from . import grad_mode
 from .anomaly_mode import record_forward_trace
 from .anomaly_mode import state as _anomaly
@@ -92,6 +93,9 @@ class Node:
     _saved = None  # tuple of _SavedTensor, () when nothing was saved, None once released
     _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on outputs
     _retained = None  # {output_nr: weakref to the tensor} from Tensor.retain_grad
+    _node_pre_hooks = None  # register_prehook: hook(grad_outputs), before backward
+    _node_hooks = None  # register_hook: hook(grad_inputs, grad_outputs), after backward
+    _metadata = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -99,14 +103,40 @@ class Node:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
 
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's own data about this node."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
     def register_hook(self, hook):
-        raise NotImplementedError(f"{type(self).__name__}.register_hook is not supported")
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward (None for inputs
+        that need no gradient); a returned tuple replaces ``grad_inputs``. Returns a handle
+        with ``remove()``."""
+        if self._node_hooks is None:
+            self._node_hooks = _HookDict()
+        return _add_hook(self._node_hooks, hook)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward (after the tensor hooks of
+        its outputs); a returned tuple replaces ``grad_outputs``. Returns a handle with
+        ``remove()``."""
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = _HookDict()
+        return _add_hook(self._node_pre_hooks, hook)
 
     def _release(self) -> None:
         # Only saved tensors are freed: a node that saved none can run again, as in PyTorch
         # ((x + 2).sum().backward() twice works there too).
         if self._saved:
             self._saved = None
+
+
+def _add_hook(hooks, hook):
+    handle = _RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 class AccumulateGrad(Node):
