@@ -186,3 +186,20 @@ def test_retain_grad_follows_the_new_version_after_an_in_place_write(device):
     y[0].mul_(2)  # through a view: the base's retain_grad moves to its CopySlices node
     (y * y).sum().backward()
     assert y.grad.tolist() == [4.0, 4.0, 6.0] and x.grad.tolist() == [8.0, 4.0, 6.0]
+
+
+def test_writes_into_memory_shared_by_several_elements(device):
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor "
+                                           "refers to a single memory location"):
+        gradgpu.ones(1, device=device).expand(3).zero_()  # PyTorch's error, with or without grad
+    x = gradgpu.arange(5.0, device=device, requires_grad=True)
+    y = x * 1
+    with pytest.raises(RuntimeError, match="expand|single memory location"):
+        y.unsqueeze(0).expand(3, 5).mul_(2)
+    with pytest.raises(RuntimeError, match="in-place write into a view whose elements share "
+                                           "memory .* its gradient is ambiguous"):
+        y.unfold(0, 2, 1).mul_(2)  # overlapping windows: one location, two gradients
+    assert y.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # refused before writing
+    z = gradgpu.arange(5.0, device=device)
+    z.unfold(0, 2, 1).mul_(2)  # no graph: written as the array library writes it
+    assert z.tolist()[0] == 0.0 and z.tolist()[-1] == 8.0

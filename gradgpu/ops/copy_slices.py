@@ -25,7 +25,13 @@ from ..autograd.function import Function, retarget_retain_grad, set_view_refresh
 from ..autograd.grad_mode import enable_grad
 from ._common import Tensor, xp_of
 from .elementwise import where
-from .shape.strided import AsStrided, _flat_storage, _positions, scatter_to_storage
+from .shape.strided import (
+    AsStrided,
+    _flat_storage,
+    _may_overlap,
+    _positions,
+    scatter_to_storage,
+)
 from .shape.views import reshape
 
 
@@ -75,6 +81,18 @@ class CopySlices(Function):
 
 # the node is named as PyTorch names it (not "CopySlicesBackward")
 CopySlices._backward_cls.__name__ = CopySlices._backward_cls.__qualname__ = "CopySlices"
+
+
+def check_view_writable(view: Tensor, op: str) -> None:
+    """A recorded write through ``view`` needs each of its elements at a memory location of its
+    own (an ``unfold`` or ``as_strided`` window view shares some): the write's gradient would
+    count a shared location once per element."""
+    arr = view._data
+    if _may_overlap(arr.shape, arr.strides):
+        raise RuntimeError(f"{op}: in-place write into a view whose elements share memory "
+                           f"(shape {list(arr.shape)}, strides {view.stride()}) while "
+                           "recording a graph: its gradient is ambiguous; clone() the view "
+                           "first")
 
 
 def rebase_view(view: Tensor, result: Tensor, op: str) -> None:

@@ -16,11 +16,18 @@ from ..autograd.grad_mode import _state
 from . import composite, shape
 from . import elementwise as ew
 from ._common import Tensor, backend_of, check_output_device, to_common_device, xp_of
-from .copy_slices import rebase_view
+from .copy_slices import check_view_writable, rebase_view
 from .fill_values import checked_value, wrapped_int
 
 
 def _check_writable(self: Tensor, op: str) -> None:
+    arr = self._data
+    if arr.ndim and 0 in arr.strides and any(
+            st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
+        # an expanded tensor: several elements are one memory location (PyTorch's message)
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
     if _state.enabled and self._requires_grad and self._grad_fn is None:
         raise RuntimeError(
             f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
@@ -69,9 +76,13 @@ def commit(self: Tensor, result: Tensor, op: str) -> Tensor:
             f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}"
         )
+    through_view = (self._base is not None and result._grad_fn is not None
+                     and not result._volatile)
+    if through_view:
+        check_view_writable(self, op)  # before the write: nothing changes when it raises
     self._data[...] = result._data
     self._version_counter[0] += 1
-    if self._base is not None and result._grad_fn is not None and not result._volatile:
+    if through_view:
         rebase_view(self, result, op)  # the base's history takes the write (CopySlices)
         return self
     if result._volatile:  # the classic API: a volatile operand makes the result volatile
