@@ -1,5 +1,7 @@
 """autograd.grad(is_grads_batched=True): a batch of vector-Jacobian products in one call."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,14 @@ def test_matches_pytorch():
         return g.detach().numpy()
 
     np.testing.assert_allclose(run(gradgpu, xs, vs), run(torch, xs, vs), rtol=1e-12)
+
+
+def test_materialized_gradients_are_zeros_even_for_infinite_inputs():
+    # PyTorch's zeros_like: an unused input holding inf gets 0, not inf * 0 = NaN
+    x = gradgpu.ones(2, requires_grad=True)
+    unused = gradgpu.tensor([math.inf, 1.0], requires_grad=True)
+    (_, g) = grad((x * 2).sum(), (x, unused), materialize_grads=True, retain_graph=True)
+    assert g.tolist() == [0.0, 0.0]
+    (_, g) = grad(x * 2, (x, unused), gradgpu.eye(2), is_grads_batched=True,
+                  materialize_grads=True)
+    assert g.tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -191,9 +191,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "One of the differentiated Tensors appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
-            if materialize_grads:
-                from ..ops.elementwise import mul
+            if materialize_grads:  # zeros, whatever t holds (t * 0 would be NaN at an inf)
+                from .._factories import zeros_like
 
-                g = mul(t.detach(), 0)
+                g = zeros_like(t)
         final.append(g)
     return tuple(final)

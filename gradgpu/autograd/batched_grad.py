@@ -12,6 +12,7 @@ from __future__ import annotations
 def batched_grad(grad_fn, outputs: list, inputs: list, grad_outputs, retain_graph,
                  create_graph: bool, allow_unused: bool, materialize_grads: bool) -> tuple:
     """``grad_fn`` is ``autograd.grad``; the other arguments are its own."""
+    from .._factories import zeros_like
     from ..ops.shape.joining import stack
 
     if grad_outputs is None:
@@ -50,8 +51,8 @@ def batched_grad(grad_fn, outputs: list, inputs: list, grad_outputs, retain_grap
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
-            results.append(stack([t.detach() * 0] * batch) if materialize_grads and batch
+            results.append(stack([zeros_like(t)] * batch) if materialize_grads and batch
                            else None)
             continue
-        results.append(stack([t.detach() * 0 if c is None else c for c in column]))
+        results.append(stack([zeros_like(t) if c is None else c for c in column]))
     return tuple(results)
