@@ -40,20 +40,27 @@ def noop_context_fn():
 _DETERMINISM_CHECKS = ("default", "none")
 
 
+def _reentrant_default(use_reentrant, first_sentences: str) -> bool:
+    """``use_reentrant`` as given, or True (PyTorch's default) with PyTorch's warning."""
+    if use_reentrant is not None:
+        return use_reentrant
+    warnings.warn(first_sentences + " use_reentrant=False is recommended, but if you need to "
+                  "preserve the current default behavior, you can pass use_reentrant=True. "
+                  "Refer to docs for more details on the differences between the two variants.",
+                  stacklevel=3)
+    return True
+
+
 def checkpoint(function, *args, use_reentrant: bool | None = None, context_fn=noop_context_fn,
                determinism_check: str = "default", debug: bool = False,
                early_stop: bool = True, **kwargs):
     """out = function(*args, **kwargs) without keeping its intermediates; backward recomputes
     them by calling ``function`` again (with the RNG state of the forward unless
     ``preserve_rng_state=False``), so its dropout masks are the same."""
-    if use_reentrant is None:
-        warnings.warn(
-            "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
-            "Starting in PyTorch 2.9, calling checkpoint without use_reentrant will raise an "
-            "exception. use_reentrant=False is recommended, but if you need to preserve the "
-            "current default behavior, you can pass use_reentrant=True. Refer to docs for more "
-            "details on the differences between the two variants.", stacklevel=2)
-        use_reentrant = True
+    use_reentrant = _reentrant_default(
+        use_reentrant, "torch.utils.checkpoint: the use_reentrant parameter should be passed "
+        "explicitly. Starting in PyTorch 2.9, calling checkpoint without use_reentrant will "
+        "raise an exception.")
     preserve = kwargs.pop("preserve_rng_state", True)
     if use_reentrant:
         if kwargs:
@@ -87,14 +94,10 @@ def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool |
                           **kwargs):
     """out = functions[-1](...functions[0](input)), run in ``segments`` chunks of which all
     but the last are checkpointed (``functions``: a Sequential or a list of callables)."""
-    if use_reentrant is None:
-        warnings.warn(
-            "torch.utils.checkpoint.checkpoint_sequential: the use_reentrant parameter should "
-            "be passed explicitly. In version 2.9 we will raise an exception if use_reentrant "
-            "is not passed. use_reentrant=False is recommended, but if you need to preserve the "
-            "current default behavior, you can pass use_reentrant=True. Refer to docs for more "
-            "details on the differences between the two variants.", stacklevel=2)
-        use_reentrant = True
+    use_reentrant = _reentrant_default(
+        use_reentrant, "torch.utils.checkpoint.checkpoint_sequential: the use_reentrant "
+        "parameter should be passed explicitly. In version 2.9 we will raise an exception if "
+        "use_reentrant is not passed.")
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:
         raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
